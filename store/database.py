@@ -1,0 +1,787 @@
+"""The spec's DatabaseInterface over Pony ORM, in Python names.
+
+Writes run in one Pony `db_session(immediate=True)` each (BEGIN IMMEDIATE), so checks such as "the
+instance exists" and the write they guard share one transaction: the schema has no foreign keys and
+integrity is enforced here. The two hot paths (logging events, reading a timeline) use the stdlib
+cursor on the same connection, with SQL kept in `store.dialects.sqlite`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+
+from pony.orm import Database as PonyDatabase
+from pony.orm import db_session, desc, select, set_sql_debug
+from pony.orm.core import Query
+
+from migrations.runner import apply_migrations, discover, verify
+
+from . import validation as v
+from .config import DatabaseConfig
+from .convert import (
+    event_from_row,
+    instance_from_entity,
+    issue_from_entity,
+    relationship_from_entity,
+)
+from .dialects import sqlite as dialect
+from .entities import define_entities
+from .errors import DatabaseError, ErrorCode
+from .records import (
+    INSTANCE_STATUSES,
+    BackupResult,
+    GitHubIssueRecord,
+    InstanceFilter,
+    InstanceRecord,
+    MCPEventRecord,
+    RelationshipRecord,
+)
+from .secrets import SecretBox
+from .timeutil import now_epoch
+from .transitions import TERMINAL_STATUSES, allowed_next, is_allowed
+
+log = logging.getLogger("codex_dash.store")
+T = TypeVar("T")
+
+STATUS_TOOL_NAME = "update_instance_status"
+MAX_EVENT_PAGE = 10_000
+
+
+class Database:
+    """A connection to one claude-codex.db; see `initialize_database`."""
+
+    def __init__(self, config: DatabaseConfig | None = None, *, secrets: SecretBox | None = None):
+        self.config = config or DatabaseConfig()
+        self.path = self.config.path
+        self._pony: PonyDatabase | None = None
+        self._entities: Any = None
+        self._secrets = secrets or SecretBox()
+        self._readers = threading.local()
+        self._reader_list: list[sqlite3.Connection] = []
+        self._reader_lock = threading.Lock()
+
+    # --- connection management ------------------------------------------------------------------
+
+    def connect(self) -> None:
+        if self._pony is not None:
+            return
+        cfg = self.config
+        if cfg.enable_cloud_sync:
+            raise DatabaseError(
+                ErrorCode.TURSO_CONNECTION_FAILED,
+                f"cloud sync to {cfg.sync_url} was requested, but codex-dash has no libSQL sync "
+                "backend: it works on the local file only. Set ENABLE_CLOUD_SYNC=false.",
+            )
+        self._check_access()
+        self._prepare_schema()
+        pony = PonyDatabase()
+        entities = define_entities(pony)
+
+        @pony.on_connect(provider="sqlite")
+        def _pragmas(_db: Any, con: sqlite3.Connection) -> None:
+            dialect.apply_pragmas(
+                con,
+                busy_timeout=cfg.busy_timeout,
+                enable_wal=cfg.enable_wal,
+                read_only=cfg.read_only,
+            )
+
+        try:
+            pony.bind(provider=dialect.provider_for(cfg.read_only), filename=self.path)
+            pony.generate_mapping(create_tables=False, check_tables=True)
+        except Exception as exc:
+            raise DatabaseError(
+                ErrorCode.INITIALIZATION_FAILED,
+                f"{self.path} is not a claude-codex database this version can use: "
+                f"{dialect.root_sqlite_error(exc)}",
+            ) from exc
+        if cfg.log_queries:
+            set_sql_debug(True, show_values=False)  # values may be secrets: never logged
+        self._pony, self._entities = pony, entities
+
+    def disconnect(self) -> None:
+        with self._reader_lock:
+            readers, self._reader_list = self._reader_list, []
+        for con in readers:
+            con.close()
+        self._readers = threading.local()
+        if self._pony is not None:
+            self._pony.disconnect()  # this thread's connection; others close with their threads
+            self._pony = None
+            self._entities = None
+
+    def is_connected(self) -> bool:
+        return self._pony is not None
+
+    def sync(self) -> None:
+        """Embedded-replica sync: nothing to do for a local-only database."""
+        self._require_connection()
+
+    def __enter__(self) -> Database:
+        self.connect()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.disconnect()
+
+    @property
+    def read_only(self) -> bool:
+        return self.config.read_only
+
+    def _check_access(self) -> None:
+        path, folder = self.path, os.path.dirname(self.path)
+        if not os.path.isdir(folder):
+            raise DatabaseError(
+                ErrorCode.INITIALIZATION_FAILED, f"the folder of {path} does not exist"
+            )
+        if os.path.isdir(path):
+            raise DatabaseError(
+                ErrorCode.INITIALIZATION_FAILED, f"{path} is a folder, not a database file"
+            )
+        exists = os.path.exists(path)
+        if self.config.read_only:
+            if not exists:
+                raise DatabaseError(
+                    ErrorCode.INITIALIZATION_FAILED,
+                    f"{path} does not exist (read-only mode never creates a database)",
+                )
+            if not os.access(path, os.R_OK):
+                raise DatabaseError(
+                    ErrorCode.FILE_PERMISSION_DENIED, f"{path} is not readable by this user"
+                )
+            return
+        if exists and not os.access(path, os.R_OK | os.W_OK):
+            raise DatabaseError(
+                ErrorCode.FILE_PERMISSION_DENIED,
+                f"{path} is not readable and writable by this user (use read-only mode to watch it)",
+            )
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise DatabaseError(
+                ErrorCode.FILE_PERMISSION_DENIED,
+                f"the folder {folder} is not writable: SQLite creates {os.path.basename(path)}"
+                "-wal and -shm beside the database (use read-only mode to watch it)",
+            )
+
+    def _prepare_schema(self) -> None:
+        cfg = self.config
+        try:
+            con = dialect.connect_plain(
+                self.path,
+                busy_timeout=cfg.busy_timeout,
+                enable_wal=cfg.enable_wal,
+                read_only=cfg.read_only,
+            )
+        except sqlite3.Error as exc:
+            raise self._open_error(exc) from exc
+        try:
+            con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            if cfg.read_only or not cfg.auto_migrate:
+                verify(con, discover())
+            else:
+                applied = apply_migrations(con)
+                if applied:
+                    log.info("applied migrations %s to %s", ", ".join(applied), self.path)
+        except DatabaseError:
+            raise
+        except sqlite3.Error as exc:
+            raise self._open_error(exc) from exc
+        finally:
+            con.close()
+
+    def _open_error(self, exc: BaseException) -> DatabaseError:
+        if dialect.is_not_a_database(exc):
+            return DatabaseError(
+                ErrorCode.INITIALIZATION_FAILED,
+                f"{self.path} is not a SQLite database or is corrupted ({exc})",
+            )
+        if dialect.is_cannot_open(exc):
+            return DatabaseError(
+                ErrorCode.FILE_PERMISSION_DENIED, f"cannot open {self.path}: {exc}"
+            )
+        return DatabaseError(ErrorCode.INITIALIZATION_FAILED, f"cannot open {self.path}: {exc}")
+
+    def _require_connection(self) -> tuple[PonyDatabase, Any]:
+        if self._pony is None:
+            raise DatabaseError(
+                ErrorCode.NOT_CONNECTED, f"{self.path} is not connected: call connect() first"
+            )
+        return self._pony, self._entities
+
+    # --- transactions -----------------------------------------------------------------------------
+
+    def _write(self, code: ErrorCode, operation: Callable[[Any, sqlite3.Connection], T]) -> T:
+        """Run `operation(entities, connection)` in one BEGIN IMMEDIATE transaction.
+
+        SQLite's busy_timeout already waits for the write lock; what it returns as busy anyway
+        (a lock met mid-checkpoint or recovery) is retried with jittered backoff until busy_timeout
+        has passed, and only then reported.
+        """
+        pony, entities = self._require_connection()
+        if self.config.read_only:
+            raise DatabaseError(
+                ErrorCode.READ_ONLY, f"{self.path} is open read-only: {code.name.lower()} refused"
+            )
+        return self._with_retry(code, lambda: self._in_session(pony, entities, operation, True))
+
+    def _raw_write(self, code: ErrorCode, operation: Callable[[sqlite3.Connection], T]) -> T:
+        """The hot write paths: BEGIN IMMEDIATE on this thread's Pony connection, without a
+        db_session around it (its bookkeeping cost more than the insert itself)."""
+        pony, _ = self._require_connection()
+        if self.config.read_only:
+            raise DatabaseError(
+                ErrorCode.READ_ONLY, f"{self.path} is open read-only: {code.name.lower()} refused"
+            )
+
+        def run() -> T:
+            con, is_new = pony.provider.connect()
+            if is_new:
+                pony.call_on_connect(con)
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                result = operation(con)
+                con.execute("COMMIT")
+            except BaseException:
+                if con.in_transaction:
+                    con.execute("ROLLBACK")
+                raise
+            return result
+
+        return self._with_retry(code, run)
+
+    def _read(self, operation: Callable[[Any], T]) -> T:
+        _pony, entities = self._require_connection()
+
+        def run() -> T:
+            with db_session(strict=True):
+                return operation(entities)
+
+        return self._with_retry(ErrorCode.QUERY_FAILED, run)
+
+    @staticmethod
+    def _in_session(pony: PonyDatabase, entities: Any, operation: Callable, immediate: bool) -> Any:
+        with db_session(immediate=immediate, strict=True):
+            return operation(entities, pony.get_connection())
+
+    def _with_retry(self, code: ErrorCode, run: Callable[[], T]) -> T:
+        deadline = time.monotonic() + self.config.busy_timeout / 1000
+        attempt = 0
+        while True:
+            try:
+                return run()
+            except DatabaseError:
+                raise
+            except Exception as exc:
+                if dialect.is_locked(exc) and time.monotonic() < deadline:
+                    attempt += 1
+                    ceiling = min(0.005 * 2**attempt, self.config.retry_delay / 1000 or 0.005)
+                    time.sleep(random.uniform(ceiling / 2, ceiling))
+                    continue
+                raise self._error(code, exc) from exc
+
+    def _error(self, code: ErrorCode, exc: BaseException) -> DatabaseError:
+        root = dialect.root_sqlite_error(exc)
+        message = str(root) or type(root).__name__
+        if "readonly" in message.lower() or "read-only" in message.lower():
+            return DatabaseError(ErrorCode.READ_ONLY, f"{self.path} is read-only: {message}")
+        if dialect.is_locked(exc):
+            message += f" (still locked after busy_timeout={self.config.busy_timeout} ms)"
+        return DatabaseError(code, f"{code.name.lower().replace('_', ' ')}: {message}")
+
+    def _reader(self) -> sqlite3.Connection:
+        """This thread's long-lived plain read connection (the hot read paths and data_version)."""
+        con = getattr(self._readers, "con", None)
+        if con is None:
+            self._require_connection()
+            cfg = self.config
+            con = dialect.connect_plain(
+                self.path, busy_timeout=cfg.busy_timeout, enable_wal=False, read_only=True
+            )
+            self._readers.con = con
+            with self._reader_lock:
+                self._reader_list.append(con)
+        return con
+
+    def _raw_read(self, query: Callable[[sqlite3.Connection], T]) -> T:
+        self._require_connection()
+        return self._with_retry(ErrorCode.QUERY_FAILED, lambda: query(self._reader()))
+
+    # --- instances --------------------------------------------------------------------------------
+
+    def create_instance(self, instance: InstanceRecord) -> str:
+        row = v.instance_row(instance, now=now_epoch())
+
+        def op(e: Any, con: sqlite3.Connection) -> str:
+            if e.Instance.exists(id=row["id"]):
+                raise DatabaseError(
+                    ErrorCode.INSTANCE_EXISTS, f"instance {row['id']!r} already exists"
+                )
+            parent = row["parent_instance_id"]
+            if parent is not None and not e.Instance.exists(id=parent):
+                raise DatabaseError(
+                    ErrorCode.PARENT_INSTANCE_NOT_FOUND,
+                    f"parent_instance_id: instance {parent!r} does not exist",
+                )
+            if row["agent_number"] is None:
+                row["agent_number"] = self._next_agent_number(e, row["issue_number"])
+            e.Instance(**row)
+            return row["id"]
+
+        return self._write(ErrorCode.INSERT_FAILED, op)
+
+    @staticmethod
+    def _next_agent_number(e: Any, issue_number: int | None) -> int:
+        """One more than the highest agent number working on the same issue."""
+        if issue_number is None:
+            numbers = select(i.agent_number for i in e.Instance if i.issue_number is None)
+        else:
+            numbers = select(i.agent_number for i in e.Instance if i.issue_number == issue_number)
+        highest = numbers.max()
+        return (highest or 0) + 1
+
+    def update_instance(self, instance_id: str, updates: dict[str, Any]) -> None:
+        instance_id = v.identifier("id", instance_id)
+        row = v.instance_updates(updates)
+        row.setdefault("last_activity", now_epoch())
+
+        def op(e: Any, con: sqlite3.Connection) -> None:
+            entity = self._instance_or_fail(e, instance_id)
+            parent = row.get("parent_instance_id")
+            if parent is not None:
+                if parent == instance_id:
+                    raise v.fail("parent_instance_id", "an instance cannot be its own parent")
+                if not e.Instance.exists(id=parent):
+                    raise DatabaseError(
+                        ErrorCode.PARENT_INSTANCE_NOT_FOUND,
+                        f"parent_instance_id: instance {parent!r} does not exist",
+                    )
+            entity.set(**row)
+
+        self._write(ErrorCode.UPDATE_FAILED, op)
+
+    def update_instance_status(self, instance_id: str, status: str) -> None:
+        """Status, last_activity, terminated_at and the status_change event: one transaction."""
+        instance_id = v.identifier("id", instance_id)
+        v.one_of("status", status, INSTANCE_STATUSES)
+        now = now_epoch()
+
+        def op(e: Any, con: sqlite3.Connection) -> None:
+            entity = self._instance_or_fail(e, instance_id)
+            current = entity.status
+            if not is_allowed(current, status):
+                options = ", ".join(allowed_next(current)) or "none (it is final)"
+                raise DatabaseError(
+                    ErrorCode.INVALID_STATUS_TRANSITION,
+                    f"instance {instance_id!r} cannot go from {current} to {status}; "
+                    f"allowed from {current}: {options}",
+                )
+            entity.status = status
+            entity.last_activity = now
+            if status in TERMINAL_STATUSES and entity.terminated_at is None:
+                entity.terminated_at = now
+            e.MCPEvent(
+                instance_id=instance_id,
+                tool_name=STATUS_TOOL_NAME,
+                success=True,
+                metadata=v.json_text("metadata", {"from": current, "to": status}),
+                status_change=status,
+                is_status_updating=True,
+                timestamp=now,
+            )
+
+        self._write(ErrorCode.UPDATE_FAILED, op)
+
+    def get_instance(self, instance_id: str) -> InstanceRecord | None:
+        instance_id = v.text("id", instance_id, required=True, limit=v.MAX_ID)
+
+        def op(e: Any) -> InstanceRecord | None:
+            entity = e.Instance.get(id=instance_id)
+            return None if entity is None else instance_from_entity(entity)
+
+        return self._read(op)
+
+    def list_instances(self, flt: InstanceFilter | None = None) -> list[InstanceRecord]:
+        flt = v.instance_filter(flt)
+
+        def op(e: Any) -> list[InstanceRecord]:
+            query: Query = select(i for i in e.Instance)
+            if flt.types:
+                types = list(flt.types)
+                query = query.filter(lambda i: i.type in types)
+            if flt.statuses:
+                statuses = list(flt.statuses)
+                query = query.filter(lambda i: i.status in statuses)
+            if flt.issue_number is not None:
+                issue_number = flt.issue_number
+                query = query.filter(lambda i: i.issue_number == issue_number)
+            if flt.parent_instance is not None:
+                parent = flt.parent_instance
+                query = query.filter(lambda i: i.parent_instance_id == parent)
+            key = getattr(e.Instance, flt.order_by)
+            if flt.order_direction.upper() == "DESC":
+                query = query.order_by(desc(key), desc(e.Instance.id))
+            else:
+                query = query.order_by(key, e.Instance.id)
+            if flt.limit is not None or flt.offset:
+                query = query.limit(flt.limit, offset=flt.offset)
+            return [instance_from_entity(entity) for entity in query]
+
+        return self._read(op)
+
+    def delete_instance(self, instance_id: str) -> None:
+        """Removes the instance with its events and relationships: nothing is left dangling."""
+        instance_id = v.identifier("id", instance_id)
+
+        def op(e: Any, con: sqlite3.Connection) -> None:
+            entity = self._instance_or_fail(e, instance_id)
+            select(ev for ev in e.MCPEvent if ev.instance_id == instance_id).delete(bulk=True)
+            select(
+                r
+                for r in e.Relationship
+                if r.parent_instance == instance_id or r.child_instance == instance_id
+            ).delete(bulk=True)
+            for child in select(i for i in e.Instance if i.parent_instance_id == instance_id):
+                child.parent_instance_id = None
+            entity.delete()
+
+        self._write(ErrorCode.DELETE_FAILED, op)
+
+    @staticmethod
+    def _instance_or_fail(e: Any, instance_id: str) -> Any:
+        entity = e.Instance.get(id=instance_id)
+        if entity is None:
+            raise DatabaseError(
+                ErrorCode.INSTANCE_NOT_FOUND, f"instance {instance_id!r} does not exist"
+            )
+        return entity
+
+    # --- MCP events -------------------------------------------------------------------------------
+
+    def log_mcp_event(self, event: MCPEventRecord) -> int:
+        """Returns the new event's id."""
+        row = v.event_row(event, now=now_epoch())
+
+        def op(con: sqlite3.Connection) -> int:
+            if not dialect.instance_exists(con, row[0]):
+                raise DatabaseError(
+                    ErrorCode.INSTANCE_NOT_FOUND, f"instance_id: instance {row[0]!r} does not exist"
+                )
+            return dialect.insert_event(con, row)
+
+        return self._raw_write(ErrorCode.LOG_FAILED, op)
+
+    def log_mcp_events(self, events: Iterable[MCPEventRecord]) -> int:
+        """Many events in one transaction: all are written, or none. Returns how many."""
+        now = now_epoch()
+        rows = [v.event_row(event, now=now) for event in events]
+        if not rows:
+            return 0
+
+        def op(con: sqlite3.Connection) -> int:
+            wanted = {row[0] for row in rows}
+            missing = wanted - dialect.existing_instances(con, wanted)
+            if missing:
+                names = ", ".join(sorted(missing)[:5])
+                raise DatabaseError(
+                    ErrorCode.INSTANCE_NOT_FOUND,
+                    f"instance_id: {len(missing)} instance(s) do not exist ({names}); "
+                    "no event was logged",
+                )
+            dialect.insert_events(con, rows)
+            return len(rows)
+
+        return self._raw_write(ErrorCode.LOG_FAILED, op)
+
+    def get_mcp_events(
+        self, instance_id: str, limit: int = 100, *, before_id: int | None = None
+    ) -> list[MCPEventRecord]:
+        """Newest first (ties by id); `before_id` pages further back from an event already shown."""
+        instance_id = v.text("instance_id", instance_id, required=True, limit=v.MAX_ID)
+        limit = self._page_size(limit)
+        before_id = v.integer("before_id", before_id)
+        rows = self._raw_read(lambda con: dialect.latest_events(con, instance_id, limit, before_id))
+        return [event_from_row(row) for row in rows]
+
+    def get_recent_mcp_events(
+        self, since: datetime, limit: int | None = None
+    ) -> list[MCPEventRecord]:
+        start = v.timestamp("since", since)
+        if start is None:
+            raise v.fail("since", "is required")
+        if limit is not None:
+            limit = self._page_size(limit)
+        rows = self._raw_read(lambda con: dialect.events_since(con, start, limit))
+        return [event_from_row(row) for row in rows]
+
+    @staticmethod
+    def _page_size(limit: Any) -> int:
+        checked = v.integer("limit", limit, required=True)
+        assert checked is not None
+        if checked > MAX_EVENT_PAGE:
+            raise v.fail("limit", f"must be at most {MAX_EVENT_PAGE:,}; page with before_id")
+        return checked
+
+    # --- relationships ----------------------------------------------------------------------------
+
+    def create_relationship(self, relationship: RelationshipRecord) -> int:
+        row = v.relationship_row(relationship, now=now_epoch())
+
+        def op(e: Any, con: sqlite3.Connection) -> int:
+            self._check_pair(e, row["parent_instance"], row["child_instance"])
+            self._check_unique_relationship(e, row)
+            entity = e.Relationship(**row)
+            entity.flush()
+            return int(entity.id)
+
+        return self._write(ErrorCode.INSERT_FAILED, op)
+
+    @staticmethod
+    def _check_pair(e: Any, parent: str, child: str) -> None:
+        if not e.Instance.exists(id=parent):
+            raise DatabaseError(
+                ErrorCode.PARENT_INSTANCE_NOT_FOUND, f"parent instance {parent!r} does not exist"
+            )
+        if not e.Instance.exists(id=child):
+            raise DatabaseError(
+                ErrorCode.CHILD_INSTANCE_NOT_FOUND, f"child instance {child!r} does not exist"
+            )
+
+    @staticmethod
+    def _check_unique_relationship(e: Any, row: dict[str, Any], own_id: int | None = None) -> None:
+        existing = e.Relationship.get(
+            parent_instance=row["parent_instance"],
+            child_instance=row["child_instance"],
+            relationship_type=row["relationship_type"],
+        )
+        if existing is not None and existing.id != own_id:
+            raise DatabaseError(
+                ErrorCode.RELATIONSHIP_EXISTS,
+                f"{row['parent_instance']!r} -> {row['child_instance']!r} "
+                f"({row['relationship_type']}) already exists as relationship {existing.id}",
+            )
+
+    def get_relationships(self, instance_id: str) -> list[RelationshipRecord]:
+        """Both directions (as parent or as child), newest first."""
+        instance_id = v.text("instance_id", instance_id, required=True, limit=v.MAX_ID)
+
+        def op(e: Any) -> list[RelationshipRecord]:
+            query = select(
+                r
+                for r in e.Relationship
+                if r.parent_instance == instance_id or r.child_instance == instance_id
+            ).order_by(lambda r: (desc(r.created_at), desc(r.id)))
+            return [relationship_from_entity(entity) for entity in query]
+
+        return self._read(op)
+
+    def update_relationship(self, relationship_id: int, updates: dict[str, Any]) -> None:
+        relationship_id = v.integer("id", relationship_id, required=True)  # type: ignore[assignment]
+        row = v.relationship_updates(updates)
+
+        def op(e: Any, con: sqlite3.Connection) -> None:
+            entity = e.Relationship.get(id=relationship_id)
+            if entity is None:
+                raise DatabaseError(
+                    ErrorCode.RELATIONSHIP_NOT_FOUND,
+                    f"relationship {relationship_id} does not exist",
+                )
+            merged = {
+                "parent_instance": entity.parent_instance,
+                "child_instance": entity.child_instance,
+                "relationship_type": entity.relationship_type,
+                **row,
+            }
+            if merged["parent_instance"] == merged["child_instance"]:
+                raise v.fail("child_instance", "an instance cannot be its own child")
+            if "parent_instance" in row or "child_instance" in row:
+                self._check_pair(e, merged["parent_instance"], merged["child_instance"])
+            self._check_unique_relationship(e, merged, own_id=entity.id)
+            entity.set(**row)
+
+        self._write(ErrorCode.UPDATE_FAILED, op)
+
+    # --- GitHub issues ----------------------------------------------------------------------------
+
+    def upsert_github_issue(self, issue: GitHubIssueRecord) -> None:
+        self.sync_github_issues([issue])
+
+    def sync_github_issues(self, issues: Sequence[GitHubIssueRecord]) -> int:
+        """Upsert many issues in one transaction; all or none. Returns how many."""
+        now = now_epoch()
+        rows = [v.issue_row(issue, now=now) for issue in issues]
+        if not rows:
+            return 0
+
+        def op(con: sqlite3.Connection) -> int:
+            dialect.upsert_issues(con, rows)
+            return len(rows)
+
+        return self._raw_write(ErrorCode.INSERT_FAILED, op)
+
+    def get_github_issue(self, number: int) -> GitHubIssueRecord | None:
+        number = v.integer("number", number, required=True)  # type: ignore[assignment]
+
+        def op(e: Any) -> GitHubIssueRecord | None:
+            entity = e.GitHubIssue.get(number=number)
+            return None if entity is None else issue_from_entity(entity)
+
+        return self._read(op)
+
+    # --- configuration ----------------------------------------------------------------------------
+
+    def get_config(self, key: str) -> str | None:
+        key = v.config_key(key)
+
+        def op(e: Any) -> tuple[str, bool] | None:
+            entity = e.UserConfig.get(key=key)
+            return None if entity is None else (entity.value, entity.encrypted)
+
+        found = self._read(op)
+        if found is None:
+            return None
+        value, encrypted = found
+        return self._secrets.decrypt(value, key_name=key) if encrypted else value
+
+    def is_config_encrypted(self, key: str) -> bool | None:
+        """Whether a key holds a secret, without decrypting it (None when absent)."""
+        key = v.config_key(key)
+
+        def op(e: Any) -> bool | None:
+            entity = e.UserConfig.get(key=key)
+            return None if entity is None else bool(entity.encrypted)
+
+        return self._read(op)
+
+    def set_config(self, key: str, value: str, encrypted: bool = False) -> None:
+        key = v.config_key(key)
+        value = v.config_value(value)
+        encrypted = bool(v.boolean("encrypted", encrypted))
+        stored = self._secrets.encrypt(value) if encrypted else value
+        now = now_epoch()
+
+        def op(e: Any, con: sqlite3.Connection) -> None:
+            entity = e.UserConfig.get(key=key)
+            if entity is None:
+                e.UserConfig(key=key, value=stored, encrypted=encrypted, updated_at=now)
+            else:
+                entity.set(value=stored, encrypted=encrypted, updated_at=now)
+
+        self._write(ErrorCode.CONFIG_FAILED, op)
+
+    def delete_config(self, key: str) -> None:
+        key = v.config_key(key)
+
+        def op(e: Any, con: sqlite3.Connection) -> None:
+            entity = e.UserConfig.get(key=key)
+            if entity is not None:
+                entity.delete()
+
+        self._write(ErrorCode.CONFIG_FAILED, op)
+
+    # --- maintenance ------------------------------------------------------------------------------
+
+    def vacuum(self) -> None:
+        self._require_connection()
+        if self.config.read_only:
+            raise DatabaseError(ErrorCode.READ_ONLY, f"{self.path} is open read-only: no vacuum")
+
+        def run() -> None:
+            con = dialect.connect_plain(self.path, busy_timeout=self.config.busy_timeout)
+            try:
+                dialect.vacuum(con)
+            finally:
+                con.close()
+
+        self._with_retry(ErrorCode.VACUUM_FAILED, run)
+
+    def backup(
+        self, path: str | os.PathLike[str], progress: dialect.ProgressCallback | None = None
+    ) -> BackupResult:
+        from .backup import make_backup  # keeps file handling out of this module
+
+        self._require_connection()
+        return make_backup(self.path, os.fspath(path), self.config.busy_timeout, progress)
+
+    # --- dashboard reads (beyond the spec: cheap queries for a live view) ------------------------
+
+    def data_version(self) -> int:
+        """Changes whenever another connection commits; costs microseconds, call it freely."""
+        return self._raw_read(dialect.data_version)
+
+    def event_counts(self, after_id: int = 0) -> list[tuple[str, int, int, int]]:
+        """(instance_id, events, failures, newest event id) for events past `after_id`."""
+        return self._raw_read(lambda con: dialect.event_counts(con, after_id))
+
+    def events_after(self, after_id: int, limit: int = 1000) -> list[MCPEventRecord]:
+        """Events newer than an id already seen, oldest first: the tail of the log."""
+        rows = self._raw_read(lambda con: dialect.events_after_id(con, after_id, limit))
+        return [event_from_row(row) for row in rows]
+
+    def max_event_id(self) -> int:
+        return self._raw_read(dialect.max_event_id)
+
+    def count_events_since(self, since: datetime) -> int:
+        start = v.timestamp("since", since)
+        return self._raw_read(lambda con: dialect.count_events_between(con, start or 0))
+
+    def count_events(self, instance_id: str) -> int:
+        return self._raw_read(lambda con: dialect.count_events_of(con, instance_id))
+
+    def event_histogram(
+        self, instance_id: str, since: datetime, bucket_seconds: int, buckets: int
+    ) -> list[int]:
+        start = v.timestamp("since", since) or 0
+        rows = self._raw_read(
+            lambda con: dialect.event_histogram(con, instance_id, start, bucket_seconds)
+        )
+        counts = [0] * buckets
+        for index, count in rows:
+            if 0 <= index < buckets:
+                counts[index] = count
+        return counts
+
+    def github_issue_titles(self, numbers: Iterable[int]) -> dict[int, str]:
+        wanted = [n for n in numbers if isinstance(n, int)]
+        if not wanted:
+            return {}
+        return self._raw_read(lambda con: dialect.issue_titles(con, wanted))
+
+    def prune_events(self, older_than: datetime) -> int:
+        """Delete events older than a cutoff (the spec's log retention); returns how many."""
+        cutoff = v.timestamp("older_than", older_than) or 0
+        return self._raw_write(
+            ErrorCode.DELETE_FAILED, lambda con: dialect.delete_events_before(con, cutoff)
+        )
+
+    def checkpoint(self, mode: str = "PASSIVE") -> tuple[int, int, int]:
+        self._require_connection()
+        con = dialect.connect_plain(self.path, busy_timeout=self.config.busy_timeout)
+        try:
+            return dialect.checkpoint(con, mode)
+        finally:
+            con.close()
+
+    def file_sizes(self) -> tuple[int, int]:
+        """Bytes of the database file and of its -wal (0 when absent)."""
+        return _size(self.path), _size(self.path + "-wal")
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
+
+
+def initialize_database(config: DatabaseConfig | None = None) -> Database:
+    """Open (creating and migrating when allowed) the database and return it connected."""
+    db = Database(config or DatabaseConfig.from_env())
+    db.connect()
+    return db

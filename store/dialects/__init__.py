@@ -1,0 +1,1 @@
+"""Backend-specific SQL lives here, one module per database engine, so the store stays portable."""

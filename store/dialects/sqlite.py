@@ -1,0 +1,332 @@
+"""Everything specific to SQLite: connection pragmas, the hot-path SQL, backup, vacuum, integrity.
+
+A PostgreSQL backend replaces this module (JSONB, BOOLEAN, no unixepoch(), its own migrations);
+nothing outside `store/dialects/` writes SQL text except the plain migration files.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import urllib.parse
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from pony.orm.dbproviders.sqlite import SQLitePool, SQLiteProvider
+
+PROVIDER = "sqlite"
+
+
+# --- connections -------------------------------------------------------------------------------
+
+
+def readonly_uri(path: str) -> str:
+    return "file:" + urllib.parse.quote(os.path.abspath(path)) + "?mode=ro"
+
+
+def apply_pragmas(
+    con: sqlite3.Connection, *, busy_timeout: int, enable_wal: bool, read_only: bool
+) -> None:
+    """Run on every connection Pony or the store opens, before any other statement."""
+    con.execute(f"PRAGMA busy_timeout = {int(busy_timeout)}")
+    if read_only:
+        con.execute("PRAGMA query_only = ON")
+        return
+    if enable_wal:
+        mode = con.execute("PRAGMA journal_mode").fetchone()[0]
+        if mode.lower() != "wal":
+            con.execute("PRAGMA journal_mode = WAL")
+        con.execute("PRAGMA synchronous = NORMAL")
+
+
+def connect_plain(
+    path: str, *, busy_timeout: int, enable_wal: bool = True, read_only: bool = False
+) -> sqlite3.Connection:
+    """A stdlib connection in autocommit mode, for migrations, backups and change checks."""
+    if read_only:
+        con = sqlite3.connect(
+            readonly_uri(path), uri=True, isolation_level=None, check_same_thread=False
+        )
+    else:
+        con = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    apply_pragmas(con, busy_timeout=busy_timeout, enable_wal=enable_wal, read_only=read_only)
+    return con
+
+
+class ReadOnlySQLiteProvider(SQLiteProvider):
+    """Pony's provider, opening `mode=ro` URIs so that a write is impossible, not just avoided."""
+
+    def get_pool(self, is_shared_memory_db, filename, create_db=False, **kwargs):  # type: ignore[override]
+        return SQLitePool(False, readonly_uri(filename), True, uri=True, **kwargs)
+
+
+def provider_for(read_only: bool) -> Any:
+    return ReadOnlySQLiteProvider if read_only else PROVIDER
+
+
+# --- errors --------------------------------------------------------------------------------------
+
+
+def root_sqlite_error(exc: BaseException) -> BaseException:
+    """Pony wraps driver errors; walk to the sqlite3 one so its message and code are visible."""
+    seen = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, sqlite3.Error):
+            return current
+        original = getattr(current, "original_exc", None)
+        if isinstance(original, BaseException):
+            current = original
+            continue
+        current = current.__cause__ or current.__context__
+    return exc
+
+
+def is_locked(exc: BaseException) -> bool:
+    message = str(root_sqlite_error(exc)).lower()
+    return "database is locked" in message or "database is busy" in message or message == "busy"
+
+
+def is_unique_violation(exc: BaseException) -> bool:
+    return "unique constraint failed" in str(root_sqlite_error(exc)).lower()
+
+
+def is_not_a_database(exc: BaseException) -> bool:
+    message = str(root_sqlite_error(exc)).lower()
+    return "not a database" in message or "malformed" in message or "corrupt" in message
+
+
+def is_cannot_open(exc: BaseException) -> bool:
+    message = str(root_sqlite_error(exc)).lower()
+    return "unable to open" in message or "readonly" in message or "read-only" in message
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    message = str(root_sqlite_error(exc)).lower()
+    return "disk is full" in message or "database or disk is full" in message
+
+
+# --- hot-path SQL (stdlib cursor on Pony's connection: Pony entities cost 2.6-7x here) -----------
+
+EVENT_COLUMNS_SQL = (
+    "instance_id, tool_name, success, error_message, metadata, git_commit_hash, "
+    "status_change, is_status_updating, timestamp"
+)
+INSERT_EVENT = f"INSERT INTO mcp_events ({EVENT_COLUMNS_SQL}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+EVENT_SELECT = f"SELECT id, {EVENT_COLUMNS_SQL} FROM mcp_events"
+INSTANCE_EXISTS = "SELECT 1 FROM instances WHERE id = ?"
+
+
+def instance_exists(con: sqlite3.Connection, instance_id: str) -> bool:
+    return con.execute(INSTANCE_EXISTS, (instance_id,)).fetchone() is not None
+
+
+def existing_instances(con: sqlite3.Connection, ids: Iterable[str]) -> set[str]:
+    wanted = sorted(set(ids))
+    found: set[str] = set()
+    for start in range(0, len(wanted), 500):  # stay under SQLITE_MAX_VARIABLE_NUMBER
+        chunk = wanted[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        found.update(
+            row[0] for row in con.execute(f"SELECT id FROM instances WHERE id IN ({marks})", chunk)
+        )
+    return found
+
+
+def insert_event(con: sqlite3.Connection, row: Sequence[Any]) -> int:
+    cursor = con.execute(INSERT_EVENT, row)
+    return int(cursor.lastrowid or 0)
+
+
+def insert_events(con: sqlite3.Connection, rows: Sequence[Sequence[Any]]) -> None:
+    con.executemany(INSERT_EVENT, rows)
+
+
+def latest_events(
+    con: sqlite3.Connection, instance_id: str, limit: int, before_id: int | None = None
+) -> list[tuple]:
+    """Newest first; equal timestamps ordered by id so pages are stable."""
+    if before_id is None:
+        return con.execute(
+            f"{EVENT_SELECT} WHERE instance_id = ? ORDER BY timestamp DESC, id DESC LIMIT ?",
+            (instance_id, limit),
+        ).fetchall()
+    return con.execute(
+        f"{EVENT_SELECT} WHERE instance_id = ? AND (timestamp, id) < "
+        "(SELECT timestamp, id FROM mcp_events WHERE id = ?) "
+        "ORDER BY timestamp DESC, id DESC LIMIT ?",
+        (instance_id, before_id, limit),
+    ).fetchall()
+
+
+def events_since(con: sqlite3.Connection, since: int, limit: int | None) -> list[tuple]:
+    sql = f"{EVENT_SELECT} WHERE timestamp >= ? ORDER BY timestamp DESC, id DESC"
+    if limit is None:
+        return con.execute(sql, (since,)).fetchall()
+    return con.execute(sql + " LIMIT ?", (since, limit)).fetchall()
+
+
+def events_after_id(con: sqlite3.Connection, after_id: int, limit: int) -> list[tuple]:
+    return con.execute(
+        f"{EVENT_SELECT} WHERE id > ? ORDER BY id LIMIT ?", (after_id, limit)
+    ).fetchall()
+
+
+def event_counts(con: sqlite3.Connection, after_id: int = 0) -> list[tuple[str, int, int, int]]:
+    """(instance_id, events, failures, max id) for events with id > after_id."""
+    return con.execute(
+        "SELECT instance_id, count(*), sum(success = 0), max(id) FROM mcp_events "
+        "WHERE id > ? GROUP BY instance_id",
+        (after_id,),
+    ).fetchall()
+
+
+def max_event_id(con: sqlite3.Connection) -> int:
+    return int(con.execute("SELECT coalesce(max(id), 0) FROM mcp_events").fetchone()[0])
+
+
+def count_events_between(con: sqlite3.Connection, start: int, end: int | None = None) -> int:
+    if end is None:
+        return int(
+            con.execute(
+                "SELECT count(*) FROM mcp_events WHERE timestamp >= ?", (start,)
+            ).fetchone()[0]
+        )
+    return int(
+        con.execute(
+            "SELECT count(*) FROM mcp_events WHERE timestamp >= ? AND timestamp < ?", (start, end)
+        ).fetchone()[0]
+    )
+
+
+def event_histogram(
+    con: sqlite3.Connection, instance_id: str, start: int, bucket_seconds: int
+) -> list[tuple[int, int]]:
+    """(bucket index, events) for one instance since `start`: the data behind a sparkline."""
+    return con.execute(
+        "SELECT (timestamp - ?) / ?, count(*) FROM mcp_events "
+        "WHERE instance_id = ? AND timestamp >= ? GROUP BY 1",
+        (start, bucket_seconds, instance_id, start),
+    ).fetchall()
+
+
+def count_events_of(con: sqlite3.Connection, instance_id: str) -> int:
+    return int(
+        con.execute(
+            "SELECT count(*) FROM mcp_events WHERE instance_id = ?", (instance_id,)
+        ).fetchone()[0]
+    )
+
+
+def delete_events_before(con: sqlite3.Connection, cutoff: int) -> int:
+    return con.execute("DELETE FROM mcp_events WHERE timestamp < ?", (cutoff,)).rowcount
+
+
+ISSUE_COLUMNS_SQL = (
+    "number, title, body, state, assignee, labels, created_at, updated_at, synced_at, "
+    "repo_owner, repo_name"
+)
+UPSERT_ISSUE = (
+    f"INSERT INTO github_issues ({ISSUE_COLUMNS_SQL}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT(number) DO UPDATE SET title = excluded.title, body = excluded.body, "
+    "state = excluded.state, assignee = excluded.assignee, labels = excluded.labels, "
+    "created_at = excluded.created_at, updated_at = excluded.updated_at, "
+    "synced_at = excluded.synced_at, repo_owner = excluded.repo_owner, "
+    "repo_name = excluded.repo_name"
+)
+
+
+def upsert_issues(con: sqlite3.Connection, rows: Sequence[Sequence[Any]]) -> None:
+    con.executemany(UPSERT_ISSUE, rows)
+
+
+def issue_titles(con: sqlite3.Connection, numbers: Iterable[int]) -> dict[int, str]:
+    wanted = sorted(set(numbers))
+    titles: dict[int, str] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        titles.update(
+            con.execute(
+                f"SELECT number, title FROM github_issues WHERE number IN ({marks})", chunk
+            ).fetchall()
+        )
+    return titles
+
+
+# --- change detection, maintenance ---------------------------------------------------------------
+
+
+def data_version(con: sqlite3.Connection) -> int:
+    """Changes after another connection's commit; never after this connection's own."""
+    return int(con.execute("PRAGMA data_version").fetchone()[0])
+
+
+def integrity_check(path: str, *, busy_timeout: int = 5000) -> str:
+    con = sqlite3.connect(readonly_uri(path), uri=True, isolation_level=None)
+    try:
+        con.execute(f"PRAGMA busy_timeout = {int(busy_timeout)}")
+        rows = con.execute("PRAGMA integrity_check").fetchall()
+    finally:
+        con.close()
+    return "; ".join(str(row[0]) for row in rows)
+
+
+def vacuum(con: sqlite3.Connection) -> None:
+    con.execute("VACUUM")
+
+
+def checkpoint(con: sqlite3.Connection, mode: str = "PASSIVE") -> tuple[int, int, int]:
+    assert mode in ("PASSIVE", "FULL", "RESTART", "TRUNCATE")
+    return tuple(con.execute(f"PRAGMA wal_checkpoint({mode})").fetchone())  # type: ignore[return-value]
+
+
+ProgressCallback = Callable[[int, int], None]
+
+
+def copy_database(
+    source: str,
+    target: str,
+    *,
+    busy_timeout: int,
+    progress: ProgressCallback | None = None,
+    chunk_pages: int = 4096,
+    max_restarts: int = 3,
+) -> None:
+    """Online backup from a separate plain connection (Pony's own would hold BEGIN IMMEDIATE).
+
+    Copies in chunks to report progress; another process's commit restarts a chunked copy, so after
+    a few restarts it finishes in one step, which holds only a read snapshot (writers go on in WAL).
+    """
+    src = sqlite3.connect(readonly_uri(source), uri=True, isolation_level=None)
+    dst = sqlite3.connect(target, isolation_level=None)
+    try:
+        src.execute(f"PRAGMA busy_timeout = {int(busy_timeout)}")
+        dst.execute(f"PRAGMA busy_timeout = {int(busy_timeout)}")
+        total = int(src.execute("PRAGMA page_count").fetchone()[0])
+        if progress is None or total <= chunk_pages:
+            src.backup(dst)
+        else:
+            state = {"remaining": total, "restarts": 0}
+
+            class Restarted(Exception):
+                pass
+
+            def report(status: int, remaining: int, pages: int) -> None:
+                if remaining > state["remaining"]:
+                    state["restarts"] += 1
+                    if state["restarts"] > max_restarts:
+                        raise Restarted
+                state["remaining"] = remaining
+                progress(pages - remaining, pages)
+
+            try:
+                src.backup(dst, pages=chunk_pages, progress=report)
+            except Restarted:
+                src.backup(dst)
+            progress(total, total)
+        dst.execute("PRAGMA journal_mode = DELETE")  # a backup is one self-contained file
+    finally:
+        dst.close()
+        src.close()

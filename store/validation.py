@@ -1,0 +1,384 @@
+"""Input validation: every value is checked before it reaches SQL, and a failure names its field.
+
+Validators return the row as the file stores it (epoch seconds, 0/1, JSON text), so the write paths
+share one conversion.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from typing import Any
+
+from .errors import DatabaseError, ErrorCode
+from .records import (
+    INSTANCE_STATUSES,
+    INSTANCE_TYPES,
+    ORDER_FIELDS,
+    RELATIONSHIP_TYPES,
+    GitHubIssueRecord,
+    InstanceFilter,
+    InstanceRecord,
+    MCPEventRecord,
+    RelationshipRecord,
+)
+from .timeutil import to_epoch
+
+ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@/+-]*$")
+MAX_ID = 200
+MAX_NAME = 4096
+MAX_MESSAGE = 64 * 1024
+MAX_DOCUMENT = 1024 * 1024  # system prompts, metadata, issue bodies
+MAX_INT = 2**63 - 1
+
+
+def fail(field: str, problem: str) -> DatabaseError:
+    return DatabaseError(ErrorCode.VALIDATION_FAILED, f"{field}: {problem}", field=field)
+
+
+def text(field: str, value: Any, *, required: bool, limit: int = MAX_NAME) -> str | None:
+    if value is None:
+        if required:
+            raise fail(field, "is required")
+        return None
+    if not isinstance(value, str):
+        raise fail(field, f"must be a string, got {type(value).__name__}")
+    if required and not value.strip():
+        raise fail(field, "must not be empty")
+    if len(value) > limit:
+        raise fail(field, f"is {len(value):,} characters, more than the limit of {limit:,}")
+    if "\x00" in value:
+        raise fail(field, "must not contain NUL characters")
+    return value
+
+
+def identifier(field: str, value: Any) -> str:
+    value = text(field, value, required=True, limit=MAX_ID)
+    assert value is not None
+    if not ID_PATTERN.match(value):
+        raise fail(field, f"{value!r} is not a valid id (letters, digits and . _ : @ / + -)")
+    return value
+
+
+def integer(field: str, value: Any, *, required: bool = False, minimum: int = 1) -> int | None:
+    if value is None:
+        if required:
+            raise fail(field, "is required")
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise fail(field, f"must be an integer, got {type(value).__name__}")
+    if value < minimum or value > MAX_INT:
+        raise fail(field, f"must be between {minimum} and {MAX_INT}, got {value}")
+    return value
+
+
+def boolean(field: str, value: Any) -> int:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int) and value in (0, 1):
+        return value
+    raise fail(field, f"must be a boolean, got {value!r}")
+
+
+def one_of(field: str, value: Any, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise fail(field, f"{value!r} is not one of {', '.join(choices)}")
+    return value
+
+
+def timestamp(field: str, value: Any, *, default: int | None = None) -> int | None:
+    if value is None:
+        return default
+    if isinstance(value, datetime):
+        return to_epoch(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if not 0 <= value < 2**53:
+            raise fail(field, f"{value} is out of range for a unix timestamp")
+        return int(value)
+    raise fail(field, f"must be a datetime, got {type(value).__name__}")
+
+
+def json_text(field: str, value: Any, *, limit: int = MAX_DOCUMENT) -> str | None:
+    """Python objects are serialised; text must already be valid JSON and is stored as given."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            json.loads(value)
+        except ValueError as exc:
+            raise fail(field, f"is not valid JSON ({exc.msg} at position {exc.pos})") from None
+        encoded = value
+    else:
+        try:
+            encoded = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+        except (TypeError, ValueError) as exc:
+            raise fail(field, f"cannot be stored as JSON: {exc}") from None
+    if len(encoded) > limit:
+        raise fail(field, f"is {len(encoded):,} characters of JSON, more than {limit:,}")
+    return encoded
+
+
+def parse_json(value: str | None) -> Any:
+    """JSON columns come back parsed; text another writer stored malformed comes back as text."""
+    if value is None:
+        return None
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+INSTANCE_TEXT_FIELDS = ("worktree_path", "branch_name", "tmux_session")
+
+
+def instance_row(record: InstanceRecord, *, now: int) -> dict[str, Any]:
+    if not isinstance(record, InstanceRecord):
+        raise fail("instance", f"must be an InstanceRecord, got {type(record).__name__}")
+    row: dict[str, Any] = {
+        "id": identifier("id", record.id),
+        "type": one_of("type", record.type, INSTANCE_TYPES),
+        "status": one_of("status", record.status, INSTANCE_STATUSES),
+    }
+    for name in INSTANCE_TEXT_FIELDS:
+        row[name] = text(name, getattr(record, name), required=True)
+    row["base_branch"] = text("base_branch", record.base_branch, required=False)
+    row["claude_pid"] = integer("claude_pid", record.claude_pid)
+    row["issue_number"] = integer("issue_number", record.issue_number)
+    row["pr_number"] = integer("pr_number", record.pr_number)
+    row["pr_url"] = url("pr_url", record.pr_url)
+    row["parent_instance_id"] = (
+        None
+        if record.parent_instance_id is None
+        else identifier("parent_instance_id", record.parent_instance_id)
+    )
+    row["created_at"] = timestamp("created_at", record.created_at, default=now)
+    row["terminated_at"] = timestamp("terminated_at", record.terminated_at)
+    row["last_activity"] = timestamp("last_activity", record.last_activity, default=now)
+    row["system_prompt"] = text(
+        "system_prompt", record.system_prompt, required=False, limit=MAX_DOCUMENT
+    )
+    row["agent_number"] = integer("agent_number", record.agent_number)
+    return row
+
+
+def url(field: str, value: Any) -> str | None:
+    value = text(field, value, required=False)
+    if value is not None and not re.match(r"^https?://\S+$", value):
+        raise fail(field, f"{value!r} is not an http(s) URL")
+    return value
+
+
+# Fields update_instance may change: id is the key, status goes through update_instance_status.
+UPDATABLE_INSTANCE_FIELDS = frozenset(
+    {
+        "type",
+        "worktree_path",
+        "branch_name",
+        "base_branch",
+        "tmux_session",
+        "claude_pid",
+        "issue_number",
+        "pr_number",
+        "pr_url",
+        "parent_instance_id",
+        "created_at",
+        "terminated_at",
+        "last_activity",
+        "system_prompt",
+        "agent_number",
+    }
+)
+
+
+def instance_updates(updates: dict[str, Any]) -> dict[str, Any]:
+    if not isinstance(updates, dict) or not updates:
+        raise fail("updates", "must be a non-empty mapping of field names to values")
+    row: dict[str, Any] = {}
+    for name, value in updates.items():
+        if name == "status":
+            raise fail("status", "changes go through update_instance_status, which checks the move")
+        if name == "id":
+            raise fail("id", "cannot be changed")
+        if name not in UPDATABLE_INSTANCE_FIELDS:
+            raise fail(name, "is not a field of an instance")
+        if name == "type":
+            row[name] = one_of(name, value, INSTANCE_TYPES)
+        elif name in INSTANCE_TEXT_FIELDS:
+            row[name] = text(name, value, required=True)
+        elif name == "base_branch":
+            row[name] = text(name, value, required=False)
+        elif name == "pr_url":
+            row[name] = url(name, value)
+        elif name == "system_prompt":
+            row[name] = text(name, value, required=False, limit=MAX_DOCUMENT)
+        elif name == "parent_instance_id":
+            row[name] = None if value is None else identifier(name, value)
+        elif name in ("created_at", "last_activity"):
+            if value is None:
+                raise fail(name, "is required")
+            row[name] = timestamp(name, value)
+        elif name == "terminated_at":
+            row[name] = timestamp(name, value)
+        elif name == "agent_number":
+            row[name] = integer(name, value, required=True)
+        else:
+            row[name] = integer(name, value)
+    return row
+
+
+EVENT_COLUMNS = (
+    "instance_id",
+    "tool_name",
+    "success",
+    "error_message",
+    "metadata",
+    "git_commit_hash",
+    "status_change",
+    "is_status_updating",
+    "timestamp",
+)
+
+
+def event_row(record: MCPEventRecord, *, now: int) -> tuple[Any, ...]:
+    """The event as a tuple in EVENT_COLUMNS order, ready for executemany."""
+    if not isinstance(record, MCPEventRecord):
+        raise fail("event", f"must be an MCPEventRecord, got {type(record).__name__}")
+    status_change = record.status_change
+    if status_change is not None:
+        one_of("status_change", status_change, INSTANCE_STATUSES)
+    return (
+        identifier("instance_id", record.instance_id),
+        text("tool_name", record.tool_name, required=True, limit=MAX_ID),
+        boolean("success", record.success),
+        text("error_message", record.error_message, required=False, limit=MAX_MESSAGE),
+        json_text("metadata", record.metadata),
+        text("git_commit_hash", record.git_commit_hash, required=False, limit=MAX_ID),
+        status_change,
+        boolean("is_status_updating", record.is_status_updating),
+        timestamp("timestamp", record.timestamp, default=now),
+    )
+
+
+def relationship_row(record: RelationshipRecord, *, now: int) -> dict[str, Any]:
+    if not isinstance(record, RelationshipRecord):
+        raise fail("relationship", f"must be a RelationshipRecord, got {type(record).__name__}")
+    parent = identifier("parent_instance", record.parent_instance)
+    child = identifier("child_instance", record.child_instance)
+    if parent == child:
+        raise fail("child_instance", "an instance cannot be its own child")
+    return {
+        "parent_instance": parent,
+        "child_instance": child,
+        "relationship_type": one_of(
+            "relationship_type", record.relationship_type, RELATIONSHIP_TYPES
+        ),
+        "review_iteration": integer("review_iteration", record.review_iteration, required=True),
+        "created_at": timestamp("created_at", record.created_at, default=now),
+        "metadata": json_text("metadata", record.metadata),
+    }
+
+
+def relationship_updates(updates: dict[str, Any]) -> dict[str, Any]:
+    if not isinstance(updates, dict) or not updates:
+        raise fail("updates", "must be a non-empty mapping of field names to values")
+    row: dict[str, Any] = {}
+    for name, value in updates.items():
+        if name == "relationship_type":
+            row[name] = one_of(name, value, RELATIONSHIP_TYPES)
+        elif name == "review_iteration":
+            row[name] = integer(name, value, required=True)
+        elif name == "metadata":
+            row[name] = json_text(name, value)
+        elif name == "created_at":
+            row[name] = timestamp(name, value)
+            if row[name] is None:
+                raise fail(name, "is required")
+        elif name in ("parent_instance", "child_instance"):
+            row[name] = identifier(name, value)
+        else:
+            raise fail(name, "is not a field of a relationship that can be updated")
+    return row
+
+
+ISSUE_COLUMNS = (
+    "number",
+    "title",
+    "body",
+    "state",
+    "assignee",
+    "labels",
+    "created_at",
+    "updated_at",
+    "synced_at",
+    "repo_owner",
+    "repo_name",
+)
+
+
+def issue_row(record: GitHubIssueRecord, *, now: int) -> tuple[Any, ...]:
+    if not isinstance(record, GitHubIssueRecord):
+        raise fail("issue", f"must be a GitHubIssueRecord, got {type(record).__name__}")
+    labels = record.labels
+    if labels is not None and not isinstance(labels, str | list | tuple):
+        raise fail("labels", f"must be a JSON array, got {type(labels).__name__}")
+    labels_text = json_text("labels", list(labels) if isinstance(labels, tuple) else labels)
+    if labels_text is not None and not isinstance(json.loads(labels_text), list):
+        raise fail("labels", "must be a JSON array")
+    created = timestamp("created_at", record.created_at)
+    updated = timestamp("updated_at", record.updated_at)
+    if created is None:
+        raise fail("created_at", "is required")
+    if updated is None:
+        raise fail("updated_at", "is required")
+    return (
+        integer("number", record.number, required=True),
+        text("title", record.title, required=True, limit=MAX_NAME),
+        text("body", record.body, required=False, limit=MAX_DOCUMENT),
+        text("state", record.state, required=True, limit=MAX_ID),
+        text("assignee", record.assignee, required=False, limit=MAX_ID),
+        labels_text,
+        created,
+        updated,
+        timestamp("synced_at", record.synced_at, default=now),
+        text("repo_owner", record.repo_owner, required=True, limit=MAX_ID),
+        text("repo_name", record.repo_name, required=True, limit=MAX_ID),
+    )
+
+
+def instance_filter(flt: InstanceFilter | None) -> InstanceFilter:
+    flt = flt or InstanceFilter()
+    if not isinstance(flt, InstanceFilter):
+        raise fail("filter", f"must be an InstanceFilter, got {type(flt).__name__}")
+    for name, choices in (("types", INSTANCE_TYPES), ("statuses", INSTANCE_STATUSES)):
+        values = getattr(flt, name)
+        if values is not None:
+            if isinstance(values, str) or not isinstance(values, list | tuple | set | frozenset):
+                raise fail(name, "must be a list")
+            for value in values:
+                one_of(name, value, choices)
+    integer("issue_number", flt.issue_number)
+    if flt.parent_instance is not None:
+        identifier("parent_instance", flt.parent_instance)
+    integer("limit", flt.limit)
+    integer("offset", flt.offset, minimum=0)
+    one_of("order_by", flt.order_by, ORDER_FIELDS)
+    if not isinstance(flt.order_direction, str) or flt.order_direction.upper() not in (
+        "ASC",
+        "DESC",
+    ):
+        raise fail("order_direction", f"{flt.order_direction!r} is not ASC or DESC")
+    return flt
+
+
+def config_key(key: Any) -> str:
+    value = text("key", key, required=True, limit=MAX_ID)
+    assert value is not None
+    return value
+
+
+def config_value(value: Any) -> str:
+    checked = text("value", value, required=False, limit=MAX_DOCUMENT)
+    if checked is None:
+        raise fail("value", "is required (use delete_config to remove a key)")
+    return checked
