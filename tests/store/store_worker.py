@@ -1,0 +1,162 @@
+"""A separate process for the store tests: `python store_worker.py [--as-nobody] COMMAND ARGS...`.
+
+Prints one JSON line as its report. A DatabaseError is reported as {"error_code", "message"}, not
+raised, so the test sees which error a real process got. With --as-nobody (when run as root) the
+process first warms up every import it will need (the interpreter's stdlib lives under /root, which
+uid 65534 cannot read), then drops to uid/gid 65534 before touching the database under test.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+from store import (
+    DatabaseConfig,
+    DatabaseError,
+    InstanceRecord,
+    MCPEventRecord,
+    initialize_database,
+)
+
+NOBODY = 65534
+
+
+def drop_to_nobody() -> None:
+    if os.geteuid() != 0:
+        return  # not root: plain file permissions already apply to this user
+    with tempfile.TemporaryDirectory() as scratch:  # load every lazily imported module first
+        warm = initialize_database(DatabaseConfig(local_file=os.path.join(scratch, "w.db")))
+        warm.create_instance(
+            InstanceRecord(
+                id="w",
+                type="coding",
+                status="started",
+                worktree_path="/w",
+                branch_name="w",
+                tmux_session="w",
+            )
+        )
+        warm.log_mcp_event(MCPEventRecord(instance_id="w", tool_name="t", success=True))
+        warm.list_instances()
+        warm.get_mcp_events("w")
+        warm.get_config("k")
+        warm.disconnect()
+        with contextlib.suppress(DatabaseError):
+            initialize_database(
+                DatabaseConfig(local_file=os.path.join(scratch, "none.db"), read_only=True)
+            )
+    os.setgroups([])
+    os.setgid(NOBODY)
+    os.setuid(NOBODY)
+    assert os.geteuid() == NOBODY and os.getegid() == NOBODY
+
+
+def wait_for(go_file: str) -> None:
+    while not os.path.exists(go_file):
+        time.sleep(0.005)
+
+
+def cmd_events(path: str, instance_id: str, count: str, go_file: str, worker: str) -> dict:
+    db = initialize_database(DatabaseConfig(local_file=path, busy_timeout=5000))
+    wait_for(go_file)
+    errors = []
+    for seq in range(int(count)):
+        try:
+            db.log_mcp_event(
+                MCPEventRecord(
+                    instance_id=instance_id,
+                    tool_name="worker_tool",
+                    success=True,
+                    metadata={"worker": worker, "seq": seq},
+                )
+            )
+        except DatabaseError as exc:
+            errors.append(str(exc))
+    db.disconnect()
+    return {"written": int(count) - len(errors), "errors": errors}
+
+
+def cmd_statuses(path: str, instance_id: str, count: str, go_file: str) -> dict:
+    db = initialize_database(DatabaseConfig(local_file=path, busy_timeout=5000))
+    wait_for(go_file)
+    errors = []
+    for step in range(int(count)):
+        try:
+            db.update_instance_status(instance_id, "waiting_review" if step % 2 == 0 else "started")
+        except DatabaseError as exc:
+            errors.append(str(exc))
+    db.disconnect()
+    return {"changes": int(count) - len(errors), "errors": errors}
+
+
+def cmd_init(path: str, go_file: str) -> dict:
+    wait_for(go_file)
+    db = initialize_database(DatabaseConfig(local_file=path, busy_timeout=5000))
+    db.disconnect()
+    return {"ok": True}
+
+
+def cmd_write_until(path: str, instance_id: str, stop_file: str, ready_file: str) -> dict:
+    db = initialize_database(DatabaseConfig(local_file=path, busy_timeout=5000))
+    written = 0
+    while not os.path.exists(stop_file):
+        db.log_mcp_event(
+            MCPEventRecord(
+                instance_id=instance_id, tool_name="writer", success=True, metadata={"n": written}
+            )
+        )
+        written += 1
+        if written == 50:
+            Path(ready_file).touch()
+    db.disconnect()
+    return {"written": written}
+
+
+def cmd_open(path: str, read_only: str) -> dict:
+    db = initialize_database(DatabaseConfig(local_file=path, read_only=read_only == "ro"))
+    try:
+        return {
+            "instances": [i.id for i in db.list_instances()],
+            "events": sum(db.count_events(i.id) for i in db.list_instances()),
+        }
+    finally:
+        db.disconnect()
+
+
+def cmd_whoami() -> dict:
+    return {"uid": os.geteuid(), "gid": os.getegid(), "groups": os.getgroups()}
+
+
+COMMANDS = {
+    "events": cmd_events,
+    "statuses": cmd_statuses,
+    "init": cmd_init,
+    "write_until": cmd_write_until,
+    "open": cmd_open,
+    "whoami": cmd_whoami,
+}
+
+
+def main(argv: list[str]) -> None:
+    if argv and argv[0] == "--as-nobody":
+        drop_to_nobody()
+        argv = argv[1:]
+    command, *args = argv
+    try:
+        report = COMMANDS[command](*args)
+    except DatabaseError as exc:
+        report = {"error_code": exc.code, "message": exc.message}
+    except Exception as exc:
+        report = {"exception": repr(exc), "traceback": traceback.format_exc()}
+    print(json.dumps(report), flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
