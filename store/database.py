@@ -38,6 +38,7 @@ from .errors import DatabaseError, ErrorCode
 from .records import (
     INSTANCE_STATUSES,
     BackupResult,
+    EventActivity,
     GitHubIssueRecord,
     InstanceFilter,
     InstanceRecord,
@@ -45,7 +46,7 @@ from .records import (
     RelationshipRecord,
 )
 from .secrets import SecretBox
-from .timeutil import now_epoch
+from .timeutil import from_epoch, now_epoch
 from .transitions import TERMINAL_STATUSES, allowed_next, is_allowed
 
 log = logging.getLogger("codex_dash.store")
@@ -197,6 +198,14 @@ class Database:
             con.close()
 
     def _open_error(self, exc: BaseException) -> DatabaseError:
+        if dialect.is_readonly_directory(exc):
+            return DatabaseError(
+                ErrorCode.FILE_PERMISSION_DENIED,
+                f"cannot read {self.path}: it is in WAL mode, its folder is not writable by this "
+                f"user and {os.path.basename(self.path)}-shm does not exist, so SQLite cannot "
+                "open it (SQLITE_READONLY_DIRECTORY). It can be read while a writer has it open, "
+                "or once its owner switches it to PRAGMA journal_mode=DELETE.",
+            )
         if dialect.is_not_a_database(exc):
             return DatabaseError(
                 ErrorCode.INITIALIZATION_FAILED,
@@ -693,7 +702,9 @@ class Database:
             raise DatabaseError(ErrorCode.READ_ONLY, f"{self.path} is open read-only: no vacuum")
 
         def run() -> None:
-            con = dialect.connect_plain(self.path, busy_timeout=self.config.busy_timeout)
+            con = dialect.connect_plain(
+                self.path, busy_timeout=self.config.busy_timeout, enable_wal=self.config.enable_wal
+            )
             try:
                 dialect.vacuum(con)
             finally:
@@ -715,9 +726,22 @@ class Database:
         """Changes whenever another connection commits; costs microseconds, call it freely."""
         return self._raw_read(dialect.data_version)
 
-    def event_counts(self, after_id: int = 0) -> list[tuple[str, int, int, int]]:
-        """(instance_id, events, failures, newest event id) for events past `after_id`."""
-        return self._raw_read(lambda con: dialect.event_counts(con, after_id))
+    def event_activity(self, after_id: int = 0) -> list[EventActivity]:
+        """Per instance: events past `after_id`, and the newest one's id, success and time."""
+        rows = self._raw_read(lambda con: dialect.event_activity(con, after_id))
+        return [
+            EventActivity(
+                instance_id=iid,
+                count=count,
+                last_id=last_id,
+                last_success=bool(success),
+                last_timestamp=from_epoch(stamp),
+            )
+            for iid, count, last_id, success, stamp in rows
+        ]
+
+    def event_id_range(self) -> tuple[int, int]:
+        return self._raw_read(dialect.event_id_range)
 
     def events_after(self, after_id: int, limit: int = 1000) -> list[MCPEventRecord]:
         """Events newer than an id already seen, oldest first: the tail of the log."""
@@ -743,8 +767,8 @@ class Database:
         )
         counts = [0] * buckets
         for index, count in rows:
-            if 0 <= index < buckets:
-                counts[index] = count
+            if 0 <= index <= buckets:  # the current second falls just past the last bucket
+                counts[min(index, buckets - 1)] += count
         return counts
 
     def github_issue_titles(self, numbers: Iterable[int]) -> dict[int, str]:
@@ -762,7 +786,11 @@ class Database:
 
     def checkpoint(self, mode: str = "PASSIVE") -> tuple[int, int, int]:
         self._require_connection()
-        con = dialect.connect_plain(self.path, busy_timeout=self.config.busy_timeout)
+        if self.config.read_only:  # a checkpoint writes the database file
+            raise DatabaseError(ErrorCode.READ_ONLY, f"{self.path} is open read-only: no checkpoint")
+        con = dialect.connect_plain(
+            self.path, busy_timeout=self.config.busy_timeout, enable_wal=self.config.enable_wal
+        )
         try:
             return dialect.checkpoint(con, mode)
         finally:

@@ -5,7 +5,7 @@ Records are plain values: they cross threads and processes freely, unlike Pony e
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
@@ -110,12 +110,11 @@ class BackupResult:
 
 
 @dataclass(kw_only=True, slots=True)
-class InstanceActivity:
-    """What the dashboard shows beside an instance: cheap aggregates kept out of InstanceRecord."""
+class EventActivity:
+    """What the dashboard shows beside an instance, kept cheap to compute incrementally."""
 
     instance_id: str
-    event_count: int = 0
-    failure_count: int = 0
-    last_event_id: int = 0
-    recent_failures: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
+    count: int
+    last_id: int
+    last_success: bool
+    last_timestamp: datetime | None

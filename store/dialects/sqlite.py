@@ -97,6 +97,11 @@ def is_not_a_database(exc: BaseException) -> bool:
     return "not a database" in message or "malformed" in message or "corrupt" in message
 
 
+def is_readonly_directory(exc: BaseException) -> bool:
+    """A WAL database in a folder this user cannot write, with no -shm to read beside it."""
+    return getattr(root_sqlite_error(exc), "sqlite_errorname", "") == "SQLITE_READONLY_DIRECTORY"
+
+
 def is_cannot_open(exc: BaseException) -> bool:
     message = str(root_sqlite_error(exc)).lower()
     return "unable to open" in message or "readonly" in message or "read-only" in message
@@ -173,13 +178,31 @@ def events_after_id(con: sqlite3.Connection, after_id: int, limit: int) -> list[
     ).fetchall()
 
 
-def event_counts(con: sqlite3.Connection, after_id: int = 0) -> list[tuple[str, int, int, int]]:
-    """(instance_id, events, failures, max id) for events with id > after_id."""
-    return con.execute(
-        "SELECT instance_id, count(*), sum(success = 0), max(id) FROM mcp_events "
-        "WHERE id > ? GROUP BY instance_id",
-        (after_id,),
+def event_activity(con: sqlite3.Connection, after_id: int = 0) -> list[tuple]:
+    """(instance_id, events, newest id, newest success, newest timestamp) for events past after_id.
+
+    From scratch it counts on the covering instance_id index and then seeks each instance's newest
+    event; incrementally a rowid range scan suffices (SQLite takes bare columns from the max() row).
+    """
+    if after_id > 0:
+        return con.execute(
+            "SELECT instance_id, count(*), max(id), success, timestamp FROM mcp_events "
+            "WHERE id > ? GROUP BY instance_id",
+            (after_id,),
+        ).fetchall()
+    totals = con.execute(
+        "SELECT instance_id, count(*), max(id) FROM mcp_events GROUP BY instance_id"
     ).fetchall()
+    newest = "SELECT success, timestamp FROM mcp_events WHERE id = ?"
+    return [(iid, n, top, *con.execute(newest, (top,)).fetchone()) for iid, n, top in totals]
+
+
+def event_id_range(con: sqlite3.Connection) -> tuple[int, int]:
+    """(min id, max id): both O(log n) on the rowid; they reveal pruning or a replaced file."""
+    low, high = con.execute(
+        "SELECT coalesce(min(id), 0), coalesce(max(id), 0) FROM mcp_events"
+    ).fetchone()
+    return int(low), int(high)
 
 
 def max_event_id(con: sqlite3.Connection) -> int:

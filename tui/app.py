@@ -1,0 +1,512 @@
+"""The dashboard: live instances, their relationships and timelines, and the actions on them.
+
+Nothing here touches SQL or blocks the event loop: store calls run on the gateway's database thread.
+Changes arrive from the folder watcher (and a slow poll), are coalesced by one reload loop, and are
+merged into the widgets in place.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from functools import partial
+
+from rich.text import Text
+from textual import events, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, ProgressBar
+
+from store import DatabaseError
+from store.maintenance import backup_to_folder
+
+from .formatting import size
+from .gateway import DatabaseGateway
+from .keymap import DASHBOARD_ACTIONS, MUTATING_ACTIONS, visible_actions
+from .model import Clock, InstanceDetail, InstanceRow, Overview, OverviewLoader
+from .screens.confirm import ConfirmScreen
+from .screens.help_screen import HelpScreen
+from .screens.instance_screen import InstanceScreen
+from .screens.status_dialog import StatusDialog
+from .watcher import DatabaseWatcher
+from .widgets.instances_table import InstancesTable
+from .widgets.relationship_tree import RelationshipTree
+from .widgets.status_header import StatusHeader
+from .widgets.timeline import Timeline
+
+SAFETY_POLL_SECONDS = 2.0  # catches commits on file systems whose events watchfiles misses
+CLOCK_REFRESH_SECONDS = 30.0  # relative times and per-minute counts age without commits
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class CodexDashApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "codex-dash"
+    BINDINGS = [
+        *(action.binding() for action in DASHBOARD_ACTIONS),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="filter.clear"),
+    ]
+
+    def __init__(
+        self,
+        gateway: DatabaseGateway,
+        *,
+        clock: Clock | None = None,
+        backup_dir: str | None = None,
+        watch: bool = True,
+        kill_grace: float = 3.0,
+        on_exit: Callable[[], None] | None = None,
+    ) -> None:
+        super().__init__()
+        self.gateway = gateway
+        self.read_only = gateway.config.read_only
+        self.now: Clock = clock or utc_now
+        self.backup_dir = backup_dir
+        self.watch = watch
+        self.kill_grace = kill_grace
+        self._on_exit = on_exit
+        self.overview: Overview | None = None
+        self.live = True
+        self._pending = False
+        self._problem: str | None = None
+        self._reload_wanted = asyncio.Event()
+        self._force_next = False
+        self._detail_wanted: str | None = None
+        self._detail_event = asyncio.Event()
+        self._loader: OverviewLoader | None = None
+        self._watcher: DatabaseWatcher | None = None
+        self.loads_completed = 0
+        self._in_flight = 0
+        self.settled = asyncio.Event()
+        self.detail: InstanceDetail | None = None
+
+    # --- layout -----------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield StatusHeader(id="header")
+        yield Input(placeholder="filter: words from id, status, branch, issue…", id="filter")
+        yield InstancesTable(id="instances")
+        with Horizontal(id="detail"):
+            yield RelationshipTree(id="tree")
+            yield Timeline(id="timeline")
+        yield ProgressBar(id="progress", show_eta=False)
+        yield Footer()
+
+    @property
+    def table(self) -> InstancesTable:
+        return self.query_one(InstancesTable)
+
+    async def on_mount(self) -> None:
+        self.query_one("#instances").border_title = "Instances"
+        self.query_one("#tree").border_title = "Relationships"
+        self.query_one("#timeline").border_title = "Timeline"
+        self.table.configure_columns(self.size.width)
+        self.table.focus()
+        self._render_header()
+        try:
+            await self.gateway.run(self._open_loader)
+        except DatabaseError as exc:
+            self._set_problem(f"{exc.code}: {exc.message}")
+        self.run_worker(self._reload_loop(), group="reload", exclusive=True)
+        self.run_worker(self._detail_loop(), group="detail", exclusive=True)
+        if self.watch:
+            self._watcher = DatabaseWatcher(self.gateway.config.path, self._on_file_change)
+            self.run_worker(self._watcher.run(), group="watch", exclusive=True)
+        self.set_interval(SAFETY_POLL_SECONDS, self.request_reload)
+        self.set_interval(CLOCK_REFRESH_SECONDS, partial(self.request_reload, force=True))
+        self.request_reload(force=True)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.table.configure_columns(event.size.width)
+        self._render_header()
+
+    def on_unmount(self) -> None:
+        if self._watcher is not None:
+            self._watcher.stop()
+        self.gateway.close()
+        if self._on_exit is not None:
+            self._on_exit()
+
+    def _open_loader(self) -> None:
+        db = self.gateway.db if self.gateway._db is not None else self.gateway._open()
+        self._loader = OverviewLoader(db, self.now, self.backup_dir)
+
+    # --- live updates -----------------------------------------------------------------------------
+
+    def _on_file_change(self) -> None:
+        self.request_reload()
+
+    def request_reload(self, force: bool = False) -> None:
+        if not self.live and not force:
+            self._pending = True
+            self._render_header()
+            return
+        self._force_next = self._force_next or force
+        self._reload_wanted.set()
+
+    async def _reload_loop(self) -> None:
+        """One load at a time; requests that arrive during a load coalesce into the next one."""
+        while True:
+            await self._reload_wanted.wait()
+            self._reload_wanted.clear()
+            force, self._force_next = self._force_next, False
+            self._in_flight += 1
+            try:
+                await self._reload_once(force)
+            finally:
+                self._in_flight -= 1
+                self.settled.set()
+
+    async def _reload_once(self, force: bool) -> None:
+        try:
+            if self._loader is None:
+                await self.gateway.run(self._open_loader)
+            overview = await self.gateway.run(
+                partial(self._load_overview, force or bool(self._problem))
+            )
+        except DatabaseError as exc:
+            self._set_problem(f"{exc.code}: {exc.message}")
+            return
+        except Exception as exc:  # a replaced or vanished file: say so, keep trying
+            self._set_problem(f"database unavailable: {exc}")
+            return
+        if self._problem is not None:
+            self._problem = None
+            self._render_header()
+        if overview is not None:
+            self._apply(overview)
+        self.loads_completed += 1
+
+    def _load_overview(self, force: bool) -> Overview | None:
+        assert self._loader is not None
+        return self._loader.load(force=force)
+
+    def load_detail_sync(self, instance_id: str, limit: int = 60) -> InstanceDetail:
+        """Runs on the database thread (through the gateway)."""
+        if self._loader is None:
+            self._open_loader()
+        assert self._loader is not None
+        return self._loader.detail(instance_id, limit=limit)
+
+    def _apply(self, overview: Overview) -> None:
+        previous = self.overview
+        self.overview = overview
+        self.table.apply(overview.rows, overview.loaded_at)
+        self._render_header()
+        selected = self.table.selected_id
+        if selected is not None and (
+            previous is None
+            or previous.rows.get(selected) != overview.rows.get(selected)
+            or self.detail is None
+            or self.detail.instance_id != selected
+        ):
+            self.request_detail(selected)
+
+    def _set_problem(self, problem: str) -> None:
+        self._problem = problem
+        self._render_header()
+
+    def _render_header(self) -> None:
+        self.query_one(StatusHeader).render_overview(
+            self.overview,
+            now=self.now(),
+            live=self.live,
+            read_only=self.read_only,
+            pending=self._pending,
+            problem=self._problem,
+            db_name=self.gateway.config.path,
+        )
+        instances = self.query_one("#instances")
+        if self.overview is not None:
+            shown = self.table.row_count
+            total = len(self.overview.rows)
+            count = f"{shown} of {total}" if shown != total else f"{total}"
+            instances.border_title = f"Instances ({count}) · sort: {self.table.sort_description}"
+
+    # --- the selected instance ----------------------------------------------------------------------
+
+    def on_instances_table_selection_changed(
+        self, message: InstancesTable.SelectionChanged
+    ) -> None:
+        if message.instance_id is not None:
+            self.request_detail(message.instance_id)
+
+    def request_detail(self, instance_id: str) -> None:
+        self._detail_wanted = instance_id
+        self._detail_event.set()
+
+    async def _detail_loop(self) -> None:
+        """Loads the latest selection only: holding a key down does not queue a load per row."""
+        while True:
+            await self._detail_event.wait()
+            self._detail_event.clear()
+            wanted = self._detail_wanted
+            if wanted is None:
+                continue
+            self._in_flight += 1
+            try:
+                await self._show_detail(wanted)
+            finally:
+                self._in_flight -= 1
+                self.settled.set()
+
+    async def _show_detail(self, wanted: str) -> None:
+        try:
+            detail = await self.gateway.run(self.load_detail_sync, wanted)
+        except Exception:
+            return  # the header already reports an unavailable database
+        if self._detail_wanted != wanted:
+            return
+        self.detail = detail
+        now = self.now()
+        self.query_one(RelationshipTree).show_detail(detail)
+        self.query_one(Timeline).show(detail.events, detail.activity, detail.event_count, now)
+        self.query_one("#timeline").border_title = f"Timeline · {wanted}"
+
+    def selected_row(self) -> InstanceRow | None:
+        selected = self.table.selected_id
+        if selected is None or self.overview is None:
+            return None
+        return self.overview.rows.get(selected)
+
+    # --- actions ----------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not (self.read_only and action in MUTATING_ACTIONS)
+
+    def on_key(self, event: events.Key) -> None:
+        """In read-only mode the mutating keys are refused out loud, not silently."""
+        if (
+            not self.read_only
+            or not isinstance(self.screen, Screen)
+            or self.screen is not self.screen_stack[0]
+        ):
+            return
+        if isinstance(self.focused, Input):
+            return
+        for action in DASHBOARD_ACTIONS:
+            if action.mutating and event.key == action.key:
+                event.stop()
+                self.notify(
+                    f"{action.title} is off: this dashboard is a read-only monitor",
+                    severity="warning",
+                )
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for action in visible_actions(self.read_only):
+            if action.id in ("help", "quit"):
+                continue
+            yield SystemCommand(
+                f"{action.title} ({action.key_display or action.key})",
+                action.help,
+                partial(self.run_action, action.action),
+            )
+
+    def _require_selection(self) -> InstanceRow | None:
+        row = self.selected_row()
+        if row is None:
+            self.notify("No instance selected", severity="warning")
+        return row
+
+    def action_open_instance(self) -> None:
+        row = self._require_selection()
+        if row is not None:
+            self.push_screen(InstanceScreen(row.id))
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.add_class("visible")
+        box.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "filter":
+            self.table.set_filter(event.value)
+            self._render_header()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "filter":
+            self.table.focus()
+            if self.table.row_count:
+                self.table.move_cursor(row=0)
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        if box.value or box.has_class("visible"):
+            box.value = ""
+            box.remove_class("visible")
+            self.table.set_filter("")
+            self.table.focus()
+            self._render_header()
+
+    def action_cycle_sort(self) -> None:
+        sort = self.table.cycle_sort()
+        self._render_header()
+        self.notify(f"Sorted by {sort.label}", timeout=1.5)
+
+    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
+        if event.data_table is self.table and self.table.sort_by_column(
+            str(event.column_key.value)
+        ):
+            self._render_header()
+
+    def action_toggle_pause(self) -> None:
+        self.live = not self.live
+        if self.live:
+            self._pending = False
+            self.request_reload(force=True)
+        self._render_header()
+
+    def action_reload(self) -> None:
+        self.request_reload(force=True)
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.read_only))
+
+    def action_change_status(self) -> None:
+        row = self._require_selection()
+        if row is None:
+            return
+
+        def chosen(status: str | None) -> None:
+            if status:
+                self._set_status(row.id, status)
+
+        self.push_screen(StatusDialog(row.id, row.record.status), chosen)
+
+    def action_terminate(self) -> None:
+        row = self._require_selection()
+        if row is None:
+            return
+        body = Text.assemble(
+            "Mark ",
+            (row.id, "bold"),
+            f" ({row.record.status}) as terminated.\n",
+            ("Its process and tmux session are left running: K kills them.", "dim"),
+        )
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self._set_status(row.id, "terminated")
+
+        self.push_screen(
+            ConfirmScreen("Terminate instance?", body, confirm_label="Terminate"), confirmed
+        )
+
+    @work(group="write")
+    async def _set_status(self, instance_id: str, status: str) -> None:
+        try:
+            await self.gateway.run(
+                lambda: self.gateway.db.update_instance_status(instance_id, status)
+            )
+        except DatabaseError as exc:
+            self.notify(exc.message, title=exc.code, severity="error", timeout=8)
+            return
+        self.notify(f"{instance_id} → {status}")
+        self.request_reload(force=True)
+
+    def action_kill(self) -> None:
+        row = self._require_selection()
+        if row is None:
+            return
+        record = row.record
+        pid = str(record.claude_pid) if record.claude_pid else "none recorded"
+        body = Text.assemble(
+            "Kill agent ",
+            (record.id, "bold"),
+            "\n  tmux session  ",
+            (record.tmux_session, "bold"),
+            "\n  process id    ",
+            (pid, "bold"),
+            "\nThe process gets SIGTERM, then SIGKILL after a grace period; the session is "
+            "closed; the instance is recorded as terminated.",
+        )
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self._kill(row)
+
+        self.push_screen(ConfirmScreen("Kill agent?", body, confirm_label="Kill"), confirmed)
+
+    @work(thread=True, group="kill")
+    def _kill(self, row: InstanceRow) -> None:
+        from agents.kill import kill_agent  # imported on use: start-up does not pay for psutil
+
+        record = row.record
+        report = kill_agent(
+            record.claude_pid,
+            record.tmux_session,
+            created_at=record.created_at,
+            grace=self.kill_grace,
+        )
+        severity = "information" if report.ok else "error"
+        self.call_from_thread(
+            self.notify, report.summary, title=f"Kill {record.id}", severity=severity, timeout=10
+        )
+        if report.ok and record.status != "terminated":
+            try:
+                self.gateway.run_sync(
+                    lambda: self.gateway.db.update_instance_status(record.id, "terminated")
+                )
+            except DatabaseError as exc:
+                self.call_from_thread(
+                    self.notify, exc.message, title=exc.code, severity="error", timeout=8
+                )
+        self.call_from_thread(self.request_reload, True)
+
+    def action_backup(self) -> None:
+        self._backup()
+
+    @work(thread=True, exclusive=True, group="backup")
+    def _backup(self) -> None:
+        bar = self.query_one("#progress", ProgressBar)
+        self.call_from_thread(bar.add_class, "visible")
+        self.call_from_thread(bar.update, total=100, progress=0)
+
+        def progress(done: int, total: int) -> None:
+            self.call_from_thread(bar.update, total=max(total, 1), progress=done)
+
+        try:
+            result = self.gateway.run_sync(
+                lambda: backup_to_folder(self.gateway.db, self.backup_dir, progress=progress)
+            )
+        except DatabaseError as exc:
+            self.call_from_thread(
+                self.notify,
+                exc.message,
+                title=f"Backup failed ({exc.code})",
+                severity="error",
+                timeout=10,
+            )
+        else:
+            self.call_from_thread(
+                self.notify,
+                f"{result.path}\n{size(result.size_bytes)} in {result.seconds:.2f} s, integrity ok",
+                title="Backup written",
+                timeout=8,
+            )
+        finally:
+            self.call_from_thread(bar.remove_class, "visible")
+            self.call_from_thread(self.request_reload, True)
+
+    # --- test and benchmark support ------------------------------------------------------------
+
+    @property
+    def busy(self) -> bool:
+        return self._in_flight > 0 or self._reload_wanted.is_set() or self._detail_event.is_set()
+
+    async def wait_settled(self, timeout: float = 5.0) -> None:
+        """Until every requested reload and detail load has been applied to the widgets."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while loop.time() < deadline and (self.busy or self.loads_completed == 0):
+            self.settled.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.settled.wait(), timeout=0.05)

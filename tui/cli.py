@@ -1,0 +1,117 @@
+"""`codex-dash`: the dashboard, and maintenance commands for cron.
+
+Every failure is one line naming the file and the reason, with exit code 2 — never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
+
+from store import DatabaseConfig, DatabaseError
+
+EXIT_USAGE = 2
+
+
+def package_version() -> str:
+    try:
+        return version("codex-dash")
+    except PackageNotFoundError:  # running from a checkout without installing
+        return "0+unknown"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="codex-dash",
+        description="Live terminal dashboard for claude-codex agents (claude-codex.db).",
+        epilog="Keys inside the dashboard: press ? for help.",
+    )
+    parser.add_argument("--version", action="version", version=f"codex-dash {package_version()}")
+    add_db_option(parser)
+    parser.add_argument(
+        "--read-only",
+        action="store_true",
+        help="open the database read-only (a monitor: no action can change it)",
+    )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="run on a demo database in a temporary folder, with simulated agents writing to it",
+    )
+    parser.add_argument(
+        "--backup-dir",
+        metavar="DIR",
+        help="where `b` writes backups (default: backups/ beside the database)",
+    )
+    return parser
+
+
+def add_db_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--db",
+        metavar="PATH",
+        help="database file (default: $DATABASE_URL, else ./claude-codex.db)",
+    )
+
+
+def resolve_config(db: str | None, *, read_only: bool) -> DatabaseConfig:
+    overrides: dict[str, object] = {"read_only": read_only}
+    if db:
+        overrides["local_file"] = db
+    return DatabaseConfig.from_env(**overrides)
+
+
+def fail(message: str) -> int:
+    print(f"codex-dash: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    from .maintenance_cli import COMMANDS, run_command
+
+    if args and args[0] in COMMANDS:
+        return run_command(args)
+    options = build_parser().parse_args(args)
+    try:
+        if options.demo:
+            return run_demo(options)
+        config = resolve_config(options.db, read_only=options.read_only)
+        return run_dashboard(config, backup_dir=options.backup_dir)
+    except DatabaseError as exc:
+        return fail(exc.message)
+    except KeyboardInterrupt:
+        return 130
+
+
+def run_dashboard(config: DatabaseConfig, *, backup_dir: str | None = None, on_exit=None) -> int:
+    from .app import CodexDashApp
+    from .gateway import DatabaseGateway
+
+    gateway = DatabaseGateway(config)
+    try:
+        gateway.open_sync()
+    except DatabaseError as exc:
+        gateway.close()
+        return fail(f"cannot open {config.path}: {exc.message} [{exc.code}]")
+    app = CodexDashApp(gateway, backup_dir=backup_dir, on_exit=on_exit)
+    app.run()
+    return app.return_code or 0
+
+
+def run_demo(options: argparse.Namespace) -> int:
+    from demo.session import DemoSession
+
+    with DemoSession() as session:
+        config = resolve_config(session.db_path, read_only=options.read_only)
+        os.environ.setdefault(
+            "CODEX_DASH_KEY_FILE", os.path.join(os.path.dirname(session.db_path), "secret.key")
+        )
+        return run_dashboard(config, backup_dir=options.backup_dir)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,71 @@
+"""Key bindings as data: one list feeds the footer, the `?` help screen and the command palette.
+
+`mutating` actions change the database or kill processes: a read-only monitor hides and refuses them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.binding import Binding
+
+
+@dataclass(frozen=True, slots=True)
+class KeyAction:
+    id: str
+    key: str
+    action: str
+    title: str
+    help: str
+    mutating: bool = False
+    show: bool = True
+    key_display: str | None = None
+
+    def binding(self) -> Binding:
+        return Binding(
+            self.key,
+            self.action,
+            self.title,
+            show=self.show,
+            key_display=self.key_display,
+            id=self.id,
+            tooltip=self.help,
+        )
+
+
+DASHBOARD_ACTIONS: tuple[KeyAction, ...] = (
+    KeyAction(
+        "open", "enter", "open_instance", "Open", "Open the selected instance in full", show=False
+    ),
+    KeyAction("filter", "slash", "filter", "Filter", "Filter instances by typing", key_display="/"),
+    KeyAction(
+        "status", "s", "change_status", "Status", "Change the status (allowed moves only)", True
+    ),
+    KeyAction("terminate", "t", "terminate", "Terminate", "Mark the instance terminated", True),
+    KeyAction(
+        "kill",
+        "K",
+        "kill",
+        "Kill",
+        "Kill the agent's process and tmux session, then terminate",
+        True,
+    ),
+    KeyAction("backup", "b", "backup", "Backup", "Write a consistent backup beside the database"),
+    KeyAction("sort", "o", "cycle_sort", "Sort", "Sort by the next column (again: reverse)"),
+    KeyAction("pause", "p", "toggle_pause", "Pause", "Pause or resume live updates"),
+    KeyAction("reload", "ctrl+r", "reload", "Reload", "Reload from the database now", show=False),
+    KeyAction(
+        "help", "question_mark", "help", "Help", "Show keys and what they do", key_display="?"
+    ),
+    KeyAction("quit", "q", "quit", "Quit", "Quit codex-dash"),
+)
+
+MUTATING_ACTIONS: frozenset[str] = frozenset(a.action for a in DASHBOARD_ACTIONS if a.mutating)
+
+
+def visible_actions(read_only: bool) -> list[KeyAction]:
+    return [a for a in DASHBOARD_ACTIONS if not (read_only and a.mutating)]
+
+
+def display_key(action: KeyAction) -> str:
+    return action.key_display or action.key

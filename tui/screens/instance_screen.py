@@ -1,0 +1,140 @@
+"""`enter`: one instance in full — every field, relationships, and its whole timeline, paged from
+the database as the cursor reaches the end (never loaded whole)."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from rich.table import Table
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from store import DatabaseError
+
+from ..formatting import STATUS_RICH, ago
+from ..model import InstanceDetail
+from ..widgets.relationship_tree import RelationshipTree
+from ..widgets.timeline import EventTable
+
+if TYPE_CHECKING:
+    from ..app import CodexDashApp
+
+PAGE = 200
+
+
+def field_table(detail: InstanceDetail, now: datetime) -> Table:
+    table = Table(box=None, show_header=False, expand=True, padding=(0, 1, 0, 0))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(overflow="fold")
+    record = detail.record
+    if record is None:
+        table.add_row("", Text("this instance no longer exists", style="red"))
+        return table
+    for field in fields(record):
+        value = getattr(record, field.name)
+        if isinstance(value, datetime):
+            shown = Text(f"{value:%Y-%m-%d %H:%M:%S} UTC  ({ago(value, now)})")
+        elif field.name == "status":
+            shown = Text(value, style=STATUS_RICH.get(value, ""))
+        elif value is None:
+            shown = Text("—", style="dim")
+        else:
+            shown = Text(str(value))
+        table.add_row(field.name, shown)
+    table.add_row("events", Text(f"{detail.event_count:,}"))
+    return table
+
+
+class InstanceScreen(Screen[None]):
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="instance.back"),
+        Binding("q", "back", "Back", show=False, id="instance.back2"),
+        Binding("m", "more", "More events", id="instance.more"),
+    ]
+
+    def __init__(self, instance_id: str) -> None:
+        super().__init__()
+        self.instance_id = instance_id
+        self._exhausted = False
+        self._loading = False
+
+    @property
+    def dash(self) -> CodexDashApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="instance-top"):
+            yield Static(id="fields")
+            yield RelationshipTree(id="instance-tree")
+        with Vertical(id="instance-events"):
+            yield Static(id="events-title")
+            yield EventTable(id="instance-timeline")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#fields").border_title = self.instance_id
+        self.query_one("#instance-tree").border_title = "Relationships"
+        self.query_one(EventTable).focus()
+        self.load_first_page()
+
+    @work(exclusive=True, group="instance-page")
+    async def load_first_page(self) -> None:
+        try:
+            detail = await self.dash.gateway.run(self.dash.load_detail_sync, self.instance_id, PAGE)
+        except DatabaseError as exc:
+            self.notify(exc.message, title=exc.code, severity="error")
+            return
+        now = self.dash.now()
+        self.query_one("#fields", Static).update(field_table(detail, now))
+        self.query_one(RelationshipTree).show_detail(detail)
+        table = self.query_one(EventTable)
+        table.show(detail.events, now)
+        self._exhausted = len(detail.events) < PAGE
+        self._title(detail.event_count)
+
+    def _title(self, total: int) -> None:
+        shown = self.query_one(EventTable).row_count
+        more = "" if self._exhausted else " · m or scroll to the end for more"
+        self.query_one("#events-title", Static).update(
+            f"Timeline, newest first: {shown:,} of {total:,} events{more}"
+        )
+        self._total = total
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        table = event.data_table
+        if table.id == "instance-timeline" and event.cursor_row >= table.row_count - 5:
+            self.action_more()
+
+    def action_more(self) -> None:
+        if not self._exhausted and not self._loading:
+            self._loading = True
+            self.load_next_page()
+
+    @work(exclusive=True, group="instance-page")
+    async def load_next_page(self) -> None:
+        table = self.query_one(EventTable)
+        try:
+            before = table.oldest_id
+            events = await self.dash.gateway.run(
+                lambda: self.dash.gateway.db.get_mcp_events(
+                    self.instance_id, PAGE, before_id=before
+                )
+            )
+        except DatabaseError as exc:
+            self.notify(exc.message, title=exc.code, severity="error")
+            return
+        finally:
+            self._loading = False
+        table.show(events, self.dash.now(), append=True)
+        self._exhausted = len(events) < PAGE
+        self._title(getattr(self, "_total", table.row_count))
+
+    def action_back(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,94 @@
+"""The selected instance's family as a tree: parent, its children (review rounds in order),
+and the selected instance's own children."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Tree
+from textual.widgets.tree import TreeNode
+
+from ..formatting import STATUS_RICH, TYPE_SHORT
+from ..model import InstanceDetail
+
+RELATION_LABEL = {
+    "spawned_review": "review",
+    "created_fork": "fork",
+    "planning_to_issue": "planned",
+}
+
+
+class RelationshipTree(Tree[str]):
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__("relationships", **kwargs)  # type: ignore[arg-type]
+        self.show_root = False
+        self.guide_depth = 3
+
+    def show_detail(self, detail: InstanceDetail | None) -> None:
+        self.clear()
+        if detail is None or detail.record is None:
+            self.root.add_leaf(Text("no instance selected", style="dim"))
+            return
+        selected = detail.instance_id
+        children_of: dict[str, list] = {}
+        has_parent: set[str] = set()
+        for rel in detail.relationships:
+            children_of.setdefault(rel.parent_instance, []).append(rel)
+            has_parent.add(rel.child_instance)
+        if detail.record.parent_instance_id and selected not in has_parent:
+            has_parent.add(selected)
+        roots = [
+            r.parent_instance
+            for r in detail.relationships
+            if r.child_instance == selected and r.parent_instance not in has_parent
+        ]
+        if not roots and detail.record.parent_instance_id:
+            roots = [detail.record.parent_instance_id]
+        if not roots:
+            roots = [selected]
+        for root_id in dict.fromkeys(roots):
+            node = self.root.add(self._label(detail, root_id, None), data=root_id, expand=True)
+            self._add_children(detail, node, root_id, children_of, {root_id})
+        if not detail.relationships and not detail.record.parent_instance_id:
+            self.root.add_leaf(Text("no parent or children", style="dim"))
+
+    def _add_children(
+        self,
+        detail: InstanceDetail,
+        node: TreeNode[str],
+        parent_id: str,
+        children_of: dict[str, list],
+        seen: set[str],
+    ) -> None:
+        rels = sorted(children_of.get(parent_id, []), key=lambda r: (r.review_iteration, r.id or 0))
+        for rel in rels:
+            child = rel.child_instance
+            if child in seen:  # a cycle in someone else's data must not hang the view
+                continue
+            seen.add(child)
+            label = self._label(detail, child, rel)
+            if children_of.get(child):
+                branch = node.add(label, data=child, expand=True)
+                self._add_children(detail, branch, child, children_of, seen)
+            else:
+                node.add_leaf(label, data=child)
+
+    @staticmethod
+    def _label(detail: InstanceDetail, instance_id: str, rel: object | None) -> Text:
+        record = detail.related.get(instance_id)
+        is_selected = instance_id == detail.instance_id
+        text = Text()
+        text.append(instance_id, style="bold reverse" if is_selected else "bold")
+        if record is None:
+            text.append("  (missing)", style="red")
+        else:
+            text.append("  ")
+            text.append(TYPE_SHORT.get(record.type, record.type), style="dim")
+            text.append(" ")
+            text.append(record.status, style=STATUS_RICH.get(record.status, ""))
+        if rel is not None:
+            kind = RELATION_LABEL.get(rel.relationship_type, rel.relationship_type)  # type: ignore[attr-defined]
+            text.append("  ")
+            text.append(kind, style="dim")
+            if rel.relationship_type == "spawned_review":  # type: ignore[attr-defined]
+                text.append(f" #{rel.review_iteration}", style="dim")  # type: ignore[attr-defined]
+        return text

@@ -1,0 +1,82 @@
+"""The header line: what needs a person, how busy the agents are, how big the file is, and
+whether the view is live."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+from textual.widgets import Static
+
+from ..formatting import STATUS_RICH, ago, size
+from ..model import Overview
+
+HEADER_STATUSES = (
+    "started",
+    "waiting_review",
+    "pr_created",
+    "pr_merged",
+    "pr_closed",
+    "terminated",
+)
+SHORT = {
+    "started": "started",
+    "waiting_review": "review",
+    "pr_created": "PR",
+    "pr_merged": "merged",
+    "pr_closed": "closed",
+    "terminated": "term",
+}
+
+
+class StatusHeader(Static):
+    def render_overview(
+        self,
+        overview: Overview | None,
+        *,
+        now: datetime,
+        live: bool,
+        read_only: bool,
+        pending: bool,
+        problem: str | None,
+        db_name: str,
+    ) -> None:
+        line = Text(no_wrap=True, overflow="ellipsis")
+        line.append(" codex-dash ", style="bold reverse")
+        line.append(" ")
+        if problem:
+            line.append(" OFFLINE ", style="bold white on red")
+        elif live:
+            line.append(" ● LIVE ", style="bold black on green")
+        else:
+            line.append(" ⏸ PAUSED ", style="bold black on yellow")
+            if pending:
+                line.append(" changes waiting", style="yellow")
+        if read_only:
+            line.append(" ")
+            line.append(" READ-ONLY ", style="bold white on blue")
+        line.append(f"  {db_name}", style="dim")
+        second = Text(no_wrap=True, overflow="ellipsis")
+        if problem:
+            second.append(" " + problem, style="bold red")
+        elif overview is not None:
+            second.append(" ")
+            for status in HEADER_STATUSES:
+                count = overview.status_counts.get(status, 0)
+                style = STATUS_RICH[status] if count else "dim"
+                second.append(f"{SHORT[status]} {count}", style=style)
+                second.append("  ")
+            second.append("│ ", style="dim")
+            second.append(f"events {overview.events_last_minute}/min {overview.events_last_hour}/h")
+            second.append("  │ ", style="dim")
+            second.append(f"db {size(overview.db_bytes)}")
+            if overview.wal_bytes:
+                second.append(f" +wal {size(overview.wal_bytes)}", style="dim")
+            second.append("  │ ", style="dim")
+            second.append(
+                "backup " + (ago(overview.last_backup, now) if overview.last_backup else "never"),
+                style="" if overview.last_backup else "yellow",
+            )
+        else:
+            second.append(" loading…", style="dim")
+        self.update(Text("\n").join([line, second]))
