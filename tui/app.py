@@ -24,7 +24,7 @@ from textual.widgets import DataTable, Footer, Input, ProgressBar
 from store import DatabaseError
 from store.maintenance import backup_to_folder
 
-from .formatting import size
+from .formatting import display_path, size
 from .gateway import DatabaseGateway
 from .keymap import DASHBOARD_ACTIONS, MUTATING_ACTIONS, visible_actions
 from .model import Clock, InstanceDetail, InstanceRow, Overview, OverviewLoader
@@ -62,6 +62,7 @@ class CodexDashApp(App[None]):
         backup_dir: str | None = None,
         watch: bool = True,
         kill_grace: float = 3.0,
+        tmux_socket: str | None = None,
         on_exit: Callable[[], None] | None = None,
     ) -> None:
         super().__init__()
@@ -71,6 +72,7 @@ class CodexDashApp(App[None]):
         self.backup_dir = backup_dir
         self.watch = watch
         self.kill_grace = kill_grace
+        self.tmux_socket = tmux_socket
         self._on_exit = on_exit
         self.overview: Overview | None = None
         self.live = True
@@ -221,7 +223,7 @@ class CodexDashApp(App[None]):
             read_only=self.read_only,
             pending=self._pending,
             problem=self._problem,
-            db_name=self.gateway.config.path,
+            db_name=display_path(self.gateway.config.path),
         )
         instances = self.query_one("#instances")
         if self.overview is not None:
@@ -444,11 +446,12 @@ class CodexDashApp(App[None]):
             record.claude_pid,
             record.tmux_session,
             created_at=record.created_at,
+            socket=self.tmux_socket,
             grace=self.kill_grace,
         )
         severity = "information" if report.ok else "error"
         self.call_from_thread(
-            self.notify, report.summary, title=f"Kill {record.id}", severity=severity, timeout=10
+            self.notify, report.message, title=f"Kill {record.id}", severity=severity, timeout=10
         )
         if report.ok and record.status != "terminated":
             try:

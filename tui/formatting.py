@@ -5,6 +5,7 @@ Every function takes `now` explicitly so that snapshots with a fixed clock are d
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 
 import humanize
@@ -99,3 +100,14 @@ def clock_time(moment: datetime | None, now: datetime) -> str:
     if moment.date() == now.date():
         return moment.strftime("%H:%M:%S")
     return moment.strftime("%b%d %H")
+
+
+def display_path(path: str) -> str:
+    """Relative to the working folder when inside it, else with ~ for the home folder."""
+    cwd = os.getcwd()
+    if path.startswith(cwd + os.sep):
+        return os.path.relpath(path, cwd)
+    home = os.path.expanduser("~")
+    if home != "/" and path.startswith(home + os.sep):
+        return "~" + path[len(home) :]
+    return path
