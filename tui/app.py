@@ -99,7 +99,7 @@ class CodexDashApp(App[None]):
             yield RelationshipTree(id="tree")
             yield Timeline(id="timeline")
         yield ProgressBar(id="progress", show_eta=False)
-        yield Footer()
+        yield Footer(show_command_palette=False)
 
     @property
     def table(self) -> InstancesTable:

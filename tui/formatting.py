@@ -42,7 +42,7 @@ STATUS_SHORT: dict[str, str] = {
     "pr_created": "PR open",
     "pr_merged": "merged",
     "pr_closed": "closed",
-    "terminated": "terminated",
+    "terminated": "ended",
 }
 TYPE_SHORT: dict[str, str] = {"coding": "code", "review": "review", "planning": "plan"}
 

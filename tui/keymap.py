@@ -51,7 +51,14 @@ DASHBOARD_ACTIONS: tuple[KeyAction, ...] = (
         True,
     ),
     KeyAction("backup", "b", "backup", "Backup", "Write a consistent backup beside the database"),
-    KeyAction("sort", "o", "cycle_sort", "Sort", "Sort by the next column (again: reverse)"),
+    KeyAction(
+        "sort",
+        "o",
+        "cycle_sort",
+        "Sort",
+        "Sort by the next column (header click: reverse)",
+        show=False,
+    ),
     KeyAction("pause", "p", "toggle_pause", "Pause", "Pause or resume live updates"),
     KeyAction("reload", "ctrl+r", "reload", "Reload", "Reload from the database now", show=False),
     KeyAction(

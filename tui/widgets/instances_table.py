@@ -109,7 +109,7 @@ def matches(row: InstanceRow, terms: list[str]) -> bool:
 class InstancesTable(DataTable):
     """Keyed rows; `apply()` merges a new overview into what is on screen."""
 
-    BINDINGS = [Binding("enter", "app.open_instance", "Open", id="open")]
+    BINDINGS = [Binding("enter", "app.open_instance", "Open", id="open", show=False)]
 
     class SelectionChanged(Message):
         def __init__(self, instance_id: str | None) -> None:

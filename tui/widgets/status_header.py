@@ -56,6 +56,15 @@ class StatusHeader(Static):
             line.append(" ")
             line.append(" READ-ONLY ", style="bold white on blue")
         line.append(f"  {db_name}", style="dim")
+        if overview is not None and not problem:
+            line.append(f"  {size(overview.db_bytes)}")
+            if overview.wal_bytes:
+                line.append(f" +wal {size(overview.wal_bytes)}", style="dim")
+            line.append("  backup ", style="dim")
+            line.append(
+                ago(overview.last_backup, now) if overview.last_backup else "never",
+                style="" if overview.last_backup else "yellow",
+            )
         second = Text(no_wrap=True, overflow="ellipsis")
         if problem:
             second.append(" " + problem, style="bold red")
@@ -68,15 +77,6 @@ class StatusHeader(Static):
                 second.append("  ")
             second.append("│ ", style="dim")
             second.append(f"events {overview.events_last_minute}/min {overview.events_last_hour}/h")
-            second.append("  │ ", style="dim")
-            second.append(f"db {size(overview.db_bytes)}")
-            if overview.wal_bytes:
-                second.append(f" +wal {size(overview.wal_bytes)}", style="dim")
-            second.append("  │ ", style="dim")
-            second.append(
-                "backup " + (ago(overview.last_backup, now) if overview.last_backup else "never"),
-                style="" if overview.last_backup else "yellow",
-            )
         else:
             second.append(" loading…", style="dim")
         self.update(Text("\n").join([line, second]))

@@ -16,18 +16,16 @@ from ..formatting import STATUS_RICH, clip, clock_time
 
 def event_cells(event: MCPEventRecord, now: datetime) -> tuple[object, ...]:
     ok = Text("✓", style="green") if event.success else Text("✗", style="bold red")
-    change = (
-        Text("→ " + event.status_change, style=STATUS_RICH.get(event.status_change, ""))
-        if event.status_change
-        else Text("")
-    )
+    detail = Text()
+    if event.status_change:
+        detail.append("→ " + event.status_change, style=STATUS_RICH.get(event.status_change, ""))
     if event.error_message:
-        detail = Text(clip(event.error_message, 200), style="red")
-    elif event.git_commit_hash:
-        detail = Text(f"commit {event.git_commit_hash[:10]}", style="yellow")
-    else:
-        detail = Text("")
-    return (clock_time(event.timestamp, now), event.tool_name, ok, change, detail)
+        detail.append((" " if detail else "") + clip(event.error_message, 200), style="red")
+    if event.git_commit_hash:
+        detail.append(
+            (" " if detail else "") + f"commit {event.git_commit_hash[:10]}", style="yellow"
+        )
+    return (clock_time(event.timestamp, now), event.tool_name, ok, detail)
 
 
 class EventTable(DataTable):
@@ -38,10 +36,9 @@ class EventTable(DataTable):
 
     def on_mount(self) -> None:
         self.add_column("Time", key="time", width=8)
-        self.add_column("Tool", key="tool", width=18)
+        self.add_column("Tool", key="tool", width=16)
         self.add_column("OK", key="ok", width=2)
-        self.add_column("Status", key="change", width=16)
-        self.add_column("Detail", key="detail")
+        self.add_column("Status change · error · commit", key="detail")
 
     def show(self, events: list[MCPEventRecord], now: datetime, *, append: bool = False) -> None:
         with self.app.batch_update():
