@@ -1,0 +1,210 @@
+"""Every error code: one table of code -> how to produce it, plus the file-system errors."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+
+import pytest
+from store_helpers import (
+    add_failing_trigger,
+    expect_error,
+    make_event,
+    make_instance,
+    query,
+    run_worker,
+)
+
+from store import Database, DatabaseConfig, ErrorCode, RelationshipRecord
+
+# The codes the spec names (core-database.md, Error Conditions of each function).
+SPEC_CODES = {
+    "DATABASE_INITIALIZATION_FAILED",
+    "DATABASE_SCHEMA_MIGRATION_FAILED",
+    "DATABASE_TURSO_CONNECTION_FAILED",
+    "DATABASE_FILE_PERMISSION_DENIED",
+    "DATABASE_INSTANCE_EXISTS",
+    "DATABASE_VALIDATION_FAILED",
+    "DATABASE_INSERT_FAILED",
+    "DATABASE_INSTANCE_NOT_FOUND",
+    "DATABASE_INVALID_STATUS_TRANSITION",
+    "DATABASE_UPDATE_FAILED",
+    "DATABASE_LOG_FAILED",
+    "DATABASE_PARENT_INSTANCE_NOT_FOUND",
+    "DATABASE_CHILD_INSTANCE_NOT_FOUND",
+    "DATABASE_RELATIONSHIP_EXISTS",
+}
+
+
+def rel(parent, child):
+    return RelationshipRecord(
+        parent_instance=parent, child_instance=child, relationship_type="spawned_review"
+    )
+
+
+# Each trigger gets (open_db, db_path) with a fresh database holding instance "a-1" (started).
+def not_a_database(open_db, db_path):
+    bad = db_path.with_name("notes.db")
+    bad.write_text("these are my notes, not a database\n" * 100)
+    open_db(bad)
+
+
+def tampered_migration(open_db, db_path):
+    query(db_path, "UPDATE codex_dash_migrations SET checksum = 'edited' WHERE version = 1")
+    open_db()
+
+
+def cloud_sync(open_db, db_path):
+    Database(
+        DatabaseConfig(local_file=str(db_path), enable_cloud_sync=True, sync_url="libsql://x.io")
+    ).connect()
+
+
+def existing_file_not_writable(open_db, db_path):
+    if os.geteuid() == 0:
+        pytest.skip("root ignores file modes; test_permission_denied_as_nobody covers this")
+    db_path.chmod(0o444)
+    open_db()
+
+
+def insert_refused_by_sqlite(open_db, db_path):
+    add_failing_trigger(db_path, "instances")
+    open_db().create_instance(make_instance())
+
+
+def update_refused_by_sqlite(open_db, db_path):
+    add_failing_trigger(db_path, "instances", when="UPDATE")
+    open_db().update_instance("a-1", {"claude_pid": 5})
+
+
+def log_refused_by_sqlite(open_db, db_path):
+    add_failing_trigger(db_path, "mcp_events")
+    open_db().log_mcp_event(make_event("a-1"))
+
+
+def delete_refused_by_sqlite(open_db, db_path):
+    add_failing_trigger(db_path, "instances", when="DELETE")
+    open_db().delete_instance("a-1")
+
+
+def table_dropped_under_us(open_db, db_path):
+    db = open_db()
+    query(db_path, "DROP TABLE mcp_events")
+    db.get_mcp_events("a-1")
+
+
+def vacuum_while_locked(open_db, db_path):
+    db = open_db(busy_timeout=50)
+    holder = sqlite3.connect(db_path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        db.vacuum()
+    finally:
+        holder.close()
+
+
+def backup_into_a_folder(open_db, db_path):
+    open_db().backup(db_path.parent)
+
+
+def not_connected(open_db, db_path):
+    db = open_db()
+    db.disconnect()
+    db.get_instance("a-1")
+
+
+ERROR_TABLE = {
+    "DATABASE_INITIALIZATION_FAILED": not_a_database,
+    "DATABASE_SCHEMA_MIGRATION_FAILED": tampered_migration,
+    "DATABASE_TURSO_CONNECTION_FAILED": cloud_sync,
+    "DATABASE_FILE_PERMISSION_DENIED": existing_file_not_writable,
+    "DATABASE_INSTANCE_EXISTS": lambda o, p: o().create_instance(make_instance(id="a-1")),
+    "DATABASE_VALIDATION_FAILED": lambda o, p: o().create_instance(make_instance(type="x")),
+    "DATABASE_INSERT_FAILED": insert_refused_by_sqlite,
+    "DATABASE_INSTANCE_NOT_FOUND": lambda o, p: o().update_instance_status("zz-9", "terminated"),
+    "DATABASE_INVALID_STATUS_TRANSITION": lambda o, p: o().update_instance_status(
+        "a-1", "pr_merged"
+    ),
+    "DATABASE_UPDATE_FAILED": update_refused_by_sqlite,
+    "DATABASE_LOG_FAILED": log_refused_by_sqlite,
+    "DATABASE_PARENT_INSTANCE_NOT_FOUND": lambda o, p: o().create_relationship(rel("zz-9", "a-1")),
+    "DATABASE_CHILD_INSTANCE_NOT_FOUND": lambda o, p: o().create_relationship(rel("a-1", "zz-9")),
+    "DATABASE_RELATIONSHIP_EXISTS": lambda o, p: [
+        o().create_relationship(rel("a-1", "b-1")) for _ in range(2)
+    ],
+    "DATABASE_RELATIONSHIP_NOT_FOUND": lambda o, p: o().update_relationship(
+        404, {"review_iteration": 2}
+    ),
+    "DATABASE_NOT_CONNECTED": not_connected,
+    "DATABASE_READ_ONLY": lambda o, p: o(read_only=True).set_config("k", "v"),
+    "DATABASE_QUERY_FAILED": table_dropped_under_us,
+    "DATABASE_DELETE_FAILED": delete_refused_by_sqlite,
+    "DATABASE_CONFIG_FAILED": lambda o, p: (
+        p.parent.joinpath("keys").mkdir(),
+        p.parent.joinpath("keys", "secret.key").write_text("bad key"),
+        o().set_config("k", "v", encrypted=True),
+    ),
+    "DATABASE_BACKUP_FAILED": backup_into_a_folder,
+    "DATABASE_VACUUM_FAILED": vacuum_while_locked,
+}
+
+
+def test_every_code_is_in_the_table():
+    assert {code.value for code in ErrorCode} == set(ERROR_TABLE)
+    assert set(ERROR_TABLE) >= SPEC_CODES
+
+
+@pytest.mark.parametrize(("code", "trigger"), ERROR_TABLE.items(), ids=list(ERROR_TABLE))
+def test_error_code(open_db, db_path, code, trigger):
+    setup = open_db()
+    setup.create_instance(make_instance(id="a-1"))
+    setup.create_instance(make_instance(id="b-1"))
+    setup.disconnect()
+    with pytest.raises(Exception) as info:
+        trigger(open_db, db_path)
+    assert getattr(info.value, "code", None) == code, repr(info.value)
+    assert str(info.value).startswith(code + ": ")
+
+
+def test_not_a_database_names_the_path(open_db, tmp_path):
+    bad = tmp_path / "notes.db"
+    bad.write_bytes(b"\x00junk" * 1000)
+    error = expect_error(ErrorCode.INITIALIZATION_FAILED, open_db, bad)
+    assert str(bad) in str(error)
+    assert bad.read_bytes() == b"\x00junk" * 1000  # left untouched
+
+
+@pytest.mark.parametrize(
+    ("where", "code"),
+    [
+        ("missing-folder/x.db", ErrorCode.INITIALIZATION_FAILED),
+        ("", ErrorCode.INITIALIZATION_FAILED),  # the path is a folder
+    ],
+)
+def test_bad_paths_name_the_path(open_db, tmp_path, where, code):
+    path = tmp_path / where if where else tmp_path
+    error = expect_error(code, open_db, path)
+    assert str(path) in str(error)
+
+
+@pytest.mark.parametrize("folder_mode", [0o755, 0o000])
+def test_folder_without_permission_as_nobody(world_dir, folder_mode):
+    """uid 65534 (or, when not root, this user) cannot create the database's files there."""
+    folder = world_dir / "locked"
+    folder.mkdir()
+    folder.chmod(folder_mode)
+    path = folder / "claude-codex.db"
+    report = run_worker("open", str(path), "rw", as_nobody=True)
+    assert report.get("error_code") == "DATABASE_FILE_PERMISSION_DENIED", report
+    assert str(folder) in report["message"]
+    assert not path.exists()
+
+
+def test_existing_file_not_writable_as_nobody(world_dir, open_db):
+    path = world_dir / "claude-codex.db"
+    open_db(path).disconnect()
+    path.chmod(0o644)
+    world_dir.chmod(0o777)  # the folder is writable: only the file's mode denies
+    report = run_worker("open", str(path), "rw", as_nobody=True)
+    assert report.get("error_code") == "DATABASE_FILE_PERMISSION_DENIED", report
+    assert str(path) in report["message"]
