@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from agents import kill_agent, tmux
+from agents.process import ProcessIdentity
 from store import (
     Database,
     DatabaseConfig,
@@ -267,13 +268,21 @@ def run(
     *,
     duration: float | None = None,
     parent_pid: int | None = None,
+    owner: ProcessIdentity | None = None,
 ) -> int:
-    """Step until stopped, out of time, or orphaned; store errors back off and continue."""
+    """Step until stopped, out of time, or orphaned; store errors back off and continue.
+
+    Orphaned means our parent changed (`os.getppid()`), or the `owner` process (the demo that
+    launched us, which may not be our direct parent) has exited.
+    """
     deadline = None if duration is None else time.monotonic() + duration
     failures = 0
     while not stop.is_set():
         if parent_pid is not None and os.getppid() != parent_pid:
             log.info("parent %d is gone: stopping", parent_pid)
+            break
+        if owner is not None and not owner.is_running():
+            log.info("owner %d is gone: stopping", owner.pid)
             break
         if deadline is not None and time.monotonic() >= deadline:
             break
@@ -304,7 +313,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=None, help="stop after S seconds")
     parser.add_argument("--tmux-prefix", default=None, help="start live agents with this prefix")
     parser.add_argument("--tmux-socket", default=None, help="tmux -L socket for live agents")
-    parser.add_argument("--owner", type=int, default=None, help="pid live agents outlive not")
+    parser.add_argument(
+        "--owner",
+        type=int,
+        default=None,
+        help="the demo's pid: stop (and agents stop) when it exits",
+    )
     parser.add_argument("--max-agents", type=int, default=8)
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -323,6 +337,10 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     parent = os.getppid()
+    owner = ProcessIdentity.of(args.owner) if args.owner else None
+    if args.owner and (owner is None or parent == 1):
+        log.info("owner %d is already gone: not starting", args.owner)
+        return 0
     db = Database(DatabaseConfig(local_file=args.db))
     try:
         db.connect()
@@ -340,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     log.info("writing to %s at about %.1f events/s", args.db, args.rate)
     try:
-        return run(sim, stop, duration=args.duration, parent_pid=parent)
+        return run(sim, stop, duration=args.duration, parent_pid=parent, owner=owner)
     finally:
         db.disconnect()
         log.info("stopped after %d events", sim.events_written)
