@@ -787,7 +787,9 @@ class Database:
     def checkpoint(self, mode: str = "PASSIVE") -> tuple[int, int, int]:
         self._require_connection()
         if self.config.read_only:  # a checkpoint writes the database file
-            raise DatabaseError(ErrorCode.READ_ONLY, f"{self.path} is open read-only: no checkpoint")
+            raise DatabaseError(
+                ErrorCode.READ_ONLY, f"{self.path} is open read-only: no checkpoint"
+            )
         con = dialect.connect_plain(
             self.path, busy_timeout=self.config.busy_timeout, enable_wal=self.config.enable_wal
         )

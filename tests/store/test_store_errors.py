@@ -62,7 +62,7 @@ def cloud_sync(open_db, db_path):
 
 def existing_file_not_writable(open_db, db_path):
     if os.geteuid() == 0:
-        pytest.skip("root ignores file modes; test_permission_denied_as_nobody covers this")
+        pytest.skip("root ignores file modes; test_existing_file_not_writable_as_nobody covers it")
     db_path.chmod(0o444)
     open_db()
 

@@ -1,0 +1,117 @@
+"""One test per Pony query shape the store uses.
+
+Pony translates queries by decompiling Python bytecode, and new Python versions have broken that
+before (pony issues 668, 702, 711, 725, 729, 753). Each test runs one shape through the store's
+public API and checks the answer, so an interpreter upgrade that breaks a shape fails here.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from store_helpers import T0, make_event, make_instance, query
+
+from store import InstanceFilter, RelationshipRecord
+
+
+@pytest.fixture
+def three(db):
+    db.create_instance(make_instance(id="p-1", type="planning", issue_number=4, last_activity=T0))
+    db.create_instance(
+        make_instance(
+            id="c-1",
+            type="coding",
+            status="waiting_review",
+            issue_number=4,
+            parent_instance_id="p-1",
+            last_activity=T0 + timedelta(seconds=2),
+        )
+    )
+    db.create_instance(
+        make_instance(
+            id="r-1", type="review", issue_number=5, last_activity=T0 + timedelta(seconds=1)
+        )
+    )
+    return db
+
+
+def ids(records):
+    return [r.id for r in records]
+
+
+def test_filter_attribute_in_list(three):  # lambda i: i.type in types
+    assert ids(three.list_instances(InstanceFilter(types=["coding", "review"]))) == ["c-1", "r-1"]
+    assert ids(three.list_instances(InstanceFilter(statuses=["waiting_review"]))) == ["c-1"]
+
+
+def test_filter_equality_on_captured_values(three):  # lambda i: i.issue_number == n
+    assert ids(three.list_instances(InstanceFilter(issue_number=4))) == ["c-1", "p-1"]
+    assert ids(three.list_instances(InstanceFilter(parent_instance="p-1"))) == ["c-1"]
+
+
+def test_chained_filters(three):
+    flt = InstanceFilter(types=["coding", "planning"], statuses=["started"], issue_number=4)
+    assert ids(three.list_instances(flt)) == ["p-1"]
+
+
+@pytest.mark.parametrize(
+    ("direction", "expected"), [("DESC", ["c-1", "r-1", "p-1"]), ("ASC", ["p-1", "r-1", "c-1"])]
+)
+def test_order_by_attribute_then_id(three, direction, expected):  # order_by(desc(a), desc(id))
+    assert ids(three.list_instances(InstanceFilter(order_direction=direction))) == expected
+
+
+def test_limit_with_offset(three):  # query.limit(n, offset=m)
+    assert ids(three.list_instances(InstanceFilter(limit=1, offset=1))) == ["r-1"]
+    assert ids(three.list_instances(InstanceFilter(offset=2))) == ["p-1"]
+
+
+def test_or_filter_with_lambda_order_by(
+    three,
+):  # parent == x or child == x; order_by(lambda r: ...)
+    three.create_relationship(
+        RelationshipRecord(
+            parent_instance="p-1",
+            child_instance="c-1",
+            relationship_type="spawned_review",
+            created_at=T0,
+        )
+    )
+    three.create_relationship(
+        RelationshipRecord(
+            parent_instance="c-1",
+            child_instance="r-1",
+            relationship_type="spawned_review",
+            created_at=T0 + timedelta(seconds=1),
+        )
+    )
+    assert [(r.parent_instance, r.child_instance) for r in three.get_relationships("c-1")] == [
+        ("c-1", "r-1"),
+        ("p-1", "c-1"),
+    ]
+
+
+@pytest.mark.parametrize(("issue", "expected"), [(4, 3), (5, 2), (None, 1), (99, 1)])
+def test_aggregate_max(db, issue, expected):  # select(i.agent_number for i ... ).max()
+    db.create_instance(make_instance(issue_number=4, agent_number=2))
+    db.create_instance(make_instance(issue_number=5))
+    created = db.create_instance(make_instance(issue_number=issue))
+    assert db.get_instance(created).agent_number == expected
+
+
+def test_bulk_delete_and_iterating_a_select(
+    three, db_path
+):  # .delete(bulk=True); for x in select()
+    three.log_mcp_events([make_event("p-1"), make_event("c-1"), make_event("p-1")])
+    three.delete_instance("p-1")
+    assert query(db_path, "SELECT instance_id FROM mcp_events") == [("c-1",)]
+    assert three.get_instance("c-1").parent_instance_id is None
+
+
+def test_get_exists_and_set(three):  # Entity.get(...), Entity.exists(...), entity.set(...)
+    three.update_instance("r-1", {"pr_number": 3})
+    assert three.get_instance("r-1").pr_number == 3
+    three.set_config("k", "v")
+    three.set_config("k", "w")
+    assert three.get_config("k") == "w"
