@@ -59,6 +59,7 @@ class DemoSession:
         self._started = False
         self._stopped = False
         self._previous_handlers: dict[int, Any] = {}
+        self._pending_signal: int | None = None
 
     @property
     def db_path(self) -> str:
@@ -114,20 +115,35 @@ class DemoSession:
             )
 
     def stop(self) -> None:
-        """Kill the simulator and this run's tmux sessions, remove the folder. Idempotent."""
+        """Kill the simulator and this run's tmux sessions, remove the folder. Idempotent.
+
+        A second Ctrl-C (terminals and `uv run` both deliver one) must not cut the cleanup short,
+        so SIGINT is ignored meanwhile, and a SIGTERM/SIGHUP arriving now is re-raised afterwards.
+        """
         with self._lock:
             if self._stopped:
                 return
             self._stopped = True
+        shield = threading.current_thread() is threading.main_thread()
+        previous_int = signal.signal(signal.SIGINT, signal.SIG_IGN) if shield else None
         try:
-            self._stop_simulator()
-            if tmux.tmux_available():
-                stop_demo_agents(self.prefix, socket=self.tmux_socket)
+            try:
+                self._stop_simulator()
+            finally:
+                try:
+                    if tmux.tmux_available():
+                        stop_demo_agents(self.prefix, socket=self.tmux_socket)
+                finally:
+                    if self.folder is not None:
+                        shutil.rmtree(self.folder, ignore_errors=True)
+                    self._restore_signal_handlers()
+                    atexit.unregister(self.stop)
         finally:
-            if self.folder is not None:
-                shutil.rmtree(self.folder, ignore_errors=True)
-            self._restore_signal_handlers()
-            atexit.unregister(self.stop)
+            if shield:
+                signal.signal(signal.SIGINT, previous_int or signal.SIG_DFL)
+        pending, self._pending_signal = self._pending_signal, None
+        if pending is not None:
+            signal.raise_signal(pending)
 
     def _stop_simulator(self) -> None:
         proc = self.simulator
@@ -168,6 +184,9 @@ class DemoSession:
         self._previous_handlers = {}
 
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+        if self._stopped:  # cleanup under way: deliver the signal once it is done
+            self._pending_signal = signum
+            return
         previous = self._previous_handlers.get(signum, signal.SIG_DFL)
         self.stop()
         if callable(previous):

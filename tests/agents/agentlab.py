@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -73,7 +74,8 @@ class Lab:
                 pass
         if tmux.tmux_available():
             for name in self.sessions:
-                tmux.kill_session(name, socket=self.socket)
+                with contextlib.suppress(tmux.TmuxError):
+                    tmux.kill_session(name, socket=self.socket)
             tmux.kill_server(socket=self.socket)
 
 

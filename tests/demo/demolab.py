@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+import psutil
 import pytest
 
 from agents import tmux
@@ -58,3 +59,11 @@ def wait_for(predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
             return True
         time.sleep(0.05)
     return predicate()
+
+
+def exited(pid: int) -> bool:
+    """Gone, or a zombie: tmux sometimes reaps a pane's process only at its next SIGCHLD."""
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True

@@ -6,11 +6,12 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import psutil
 import pytest
-from demolab import NOW, needs_tmux, open_db, wait_for
+from demolab import NOW, exited, needs_tmux, open_db, wait_for
 
 from agents import kill_agent, tmux
 from demo import DemoSession
@@ -50,7 +51,7 @@ def test_session_runs_live_agents_and_leaves_nothing_behind(demo_socket: str) ->
     assert own_children() - before == set()
     assert not os.path.exists(folder)
     assert not psutil.pid_exists(simulator_pid)
-    assert wait_for(lambda: not any(psutil.pid_exists(p) for p in agent_pids), timeout=5)
+    assert wait_for(lambda: all(exited(p) for p in agent_pids), timeout=5)
 
 
 @needs_tmux
@@ -68,7 +69,18 @@ def test_session_cleans_up_after_an_exception(demo_socket: str) -> None:
 
 
 @needs_tmux
-def test_sigterm_to_the_demo_process_cleans_up(demo_socket: str, tmp_path) -> None:
+@pytest.mark.parametrize(
+    ("signals", "code"),
+    [
+        ([signal.SIGTERM], 128 + signal.SIGTERM),
+        ([signal.SIGHUP], 128 + signal.SIGHUP),
+        ([signal.SIGINT, signal.SIGINT], -signal.SIGINT),  # Ctrl-C twice: cleanup not cut short
+    ],
+    ids=["SIGTERM", "SIGHUP", "double-SIGINT"],
+)
+def test_signals_to_the_demo_process_clean_up(
+    demo_socket: str, signals: list[signal.Signals], code: int
+) -> None:
     script = (
         "import sys, time\n"
         "from demo import DemoSession\n"
@@ -77,20 +89,26 @@ def test_sigterm_to_the_demo_process_cleans_up(demo_socket: str, tmp_path) -> No
         "    time.sleep(120)\n"
     )
     proc = subprocess.Popen(
-        [sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
     )
     try:
         prefix, folder, simulator_pid = proc.stdout.readline().split()
         assert len(run_sessions(prefix, demo_socket)) == 2
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=15) == 128 + signal.SIGTERM
+        for sig in signals:
+            proc.send_signal(sig)
+            time.sleep(0.05)
+        assert proc.wait(timeout=15) == code
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
     assert run_sessions(prefix, demo_socket) == []
     assert not os.path.exists(folder)
-    assert wait_for(lambda: not psutil.pid_exists(int(simulator_pid)), timeout=5)
+    assert wait_for(lambda: exited(int(simulator_pid)), timeout=5)
 
 
 @needs_tmux
@@ -102,8 +120,8 @@ def test_kill_key_on_a_demo_agent_works_end_to_end(demo_socket: str) -> None:
             row.claude_pid, row.tmux_session, created_at=row.created_at, socket=demo_socket
         )
         assert report.ok, report.message
-        assert report.process == "terminated"
-        assert wait_for(lambda: not psutil.pid_exists(row.claude_pid), timeout=5)
+        assert report.process == "terminated", report.message
+        assert wait_for(lambda: exited(row.claude_pid), timeout=5)
         assert not tmux.session_exists(row.tmux_session, socket=demo_socket)
         assert tmux.session_exists(demo.agents[1].session, socket=demo_socket)  # only that one
 
