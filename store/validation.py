@@ -31,6 +31,9 @@ MAX_NAME = 4096
 MAX_MESSAGE = 64 * 1024
 MAX_DOCUMENT = 1024 * 1024  # system prompts, metadata, issue bodies
 MAX_INT = 2**63 - 1
+# One encoder for all: json.dumps with non-default options builds a new JSONEncoder per call,
+# which cost more than the encoding of a small metadata dict (same output, same errors).
+_JSON_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
 
 def fail(field: str, problem: str) -> DatabaseError:
@@ -111,7 +114,7 @@ def json_text(field: str, value: Any, *, limit: int = MAX_DOCUMENT) -> str | Non
         encoded = value
     else:
         try:
-            encoded = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+            encoded = _JSON_ENCODER.encode(value)
         except (TypeError, ValueError) as exc:
             raise fail(field, f"cannot be stored as JSON: {exc}") from None
     if len(encoded) > limit:
