@@ -18,8 +18,8 @@ from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, ProgressBar
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Footer, Input, Label, ProgressBar
 
 from store import DatabaseError
 from store.maintenance import backup_to_folder
@@ -38,6 +38,12 @@ from .widgets.relationship_tree import RelationshipTree
 from .widgets.status_header import StatusHeader
 from .widgets.timeline import Timeline
 
+DASHBOARD_ACTION_NAMES = frozenset(a.action for a in DASHBOARD_ACTIONS) | {"clear_filter"}
+# On the instance screen the table's selection is the instance shown, so these still apply.
+INSTANCE_SCREEN_ACTIONS = frozenset(
+    {"change_status", "terminate", "kill", "backup", "toggle_pause", "reload", "help", "quit"}
+)
+LOOP_GROUPS = frozenset({"reload", "detail", "watch"})  # workers that run for the app's lifetime
 SAFETY_POLL_SECONDS = 2.0  # catches commits on file systems whose events watchfiles misses
 CLOCK_REFRESH_SECONDS = 30.0  # relative times and per-minute counts age without commits
 
@@ -88,12 +94,20 @@ class CodexDashApp(App[None]):
         self._in_flight = 0
         self.settled = asyncio.Event()
         self.detail: InstanceDetail | None = None
+        # Benchmark and test hook: called after each overview is merged into the widgets (the
+        # frame follows at Textual's next refresh). bench/dash_bench.py times live updates with it.
+        self.on_applied: Callable[[Overview], None] | None = None
 
     # --- layout -----------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         yield StatusHeader(id="header")
-        yield Input(placeholder="filter: words from id, status, branch, issue…", id="filter")
+        with Horizontal(id="filter-bar"):
+            yield Label(" / ", id="filter-label")
+            yield Input(
+                placeholder="words from id, status, branch, issue…   enter: to the table · esc: clear",
+                id="filter",
+            )
         yield InstancesTable(id="instances")
         with Horizontal(id="detail"):
             yield RelationshipTree(id="tree")
@@ -210,6 +224,8 @@ class CodexDashApp(App[None]):
             or self.detail.instance_id != selected
         ):
             self.request_detail(selected)
+        if self.on_applied is not None:
+            self.on_applied(overview)
 
     def _set_problem(self, problem: str) -> None:
         self._problem = problem
@@ -281,7 +297,18 @@ class CodexDashApp(App[None]):
     # --- actions ----------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return not (self.read_only and action in MUTATING_ACTIONS)
+        """Dashboard keys act on the main screen's selection: off in dialogs, and on the instance
+        screen only those that make sense for the instance shown; mutating ones off when read-only."""
+        if action not in DASHBOARD_ACTION_NAMES:
+            return True
+        if self.read_only and action in MUTATING_ACTIONS:
+            return False
+        screen = self.screen
+        if isinstance(screen, ModalScreen):
+            return False
+        if screen is not self.screen_stack[0]:
+            return action in INSTANCE_SCREEN_ACTIONS
+        return True
 
     def on_key(self, event: events.Key) -> None:
         """In read-only mode the mutating keys are refused out loud, not silently."""
@@ -324,9 +351,8 @@ class CodexDashApp(App[None]):
             self.push_screen(InstanceScreen(row.id))
 
     def action_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        box.add_class("visible")
-        box.focus()
+        self.query_one("#filter-bar").add_class("visible")
+        self.query_one("#filter", Input).focus()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "filter":
@@ -341,9 +367,10 @@ class CodexDashApp(App[None]):
 
     def action_clear_filter(self) -> None:
         box = self.query_one("#filter", Input)
-        if box.value or box.has_class("visible"):
+        bar = self.query_one("#filter-bar")
+        if box.value or bar.has_class("visible"):
             box.value = ""
-            box.remove_class("visible")
+            bar.remove_class("visible")
             self.table.set_filter("")
             self.table.focus()
             self._render_header()
@@ -378,15 +405,19 @@ class CodexDashApp(App[None]):
             return
 
         def chosen(status: str | None) -> None:
-            if status:
+            if status == "terminated":  # as destructive as `t`: the same confirmation
+                self._confirm_terminate(row)
+            elif status:
                 self._set_status(row.id, status)
 
         self.push_screen(StatusDialog(row.id, row.record.status), chosen)
 
     def action_terminate(self) -> None:
         row = self._require_selection()
-        if row is None:
-            return
+        if row is not None:
+            self._confirm_terminate(row)
+
+    def _confirm_terminate(self, row: InstanceRow) -> None:
         body = Text.assemble(
             "Mark ",
             (row.id, "bold"),
@@ -513,3 +544,7 @@ class CodexDashApp(App[None]):
             self.settled.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.settled.wait(), timeout=0.05)
+        for worker in list(self.workers):  # one-off work (actions, pages), not the loops
+            if worker.group not in LOOP_GROUPS and worker.is_running:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(worker.wait(), timeout=max(0.1, deadline - loop.time()))

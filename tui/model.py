@@ -6,12 +6,21 @@ seen, so a commit of one event costs a rowid range scan, not a count over a mill
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from store import Database, InstanceFilter, InstanceRecord, MCPEventRecord, RelationshipRecord
+from store import (
+    Database,
+    DatabaseError,
+    ErrorCode,
+    InstanceFilter,
+    InstanceRecord,
+    MCPEventRecord,
+    RelationshipRecord,
+)
 from store.maintenance import last_backup_time
 
 Clock = Callable[[], datetime]
@@ -75,6 +84,15 @@ class _Activity:
     last_at: datetime | None = None
 
 
+def file_identity(path: str) -> tuple[int, int] | None:
+    """(device, inode) of the file now at `path`, None when there is none."""
+    try:
+        found = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return found.st_dev, found.st_ino
+
+
 class OverviewLoader:
     """Lives on the database thread; remembers what it has counted so far."""
 
@@ -86,6 +104,27 @@ class OverviewLoader:
         self._activity: dict[str, _Activity] = {}
         self._id_range = (0, 0)
         self._titles: dict[int, str] = {}
+        self._file = file_identity(db.path)
+
+    def check_file(self) -> None:
+        """A long-lived connection keeps reading a deleted or replaced file's old inode without
+        noticing. Compare the path's inode with the one opened: missing is an error (never create
+        an empty database in its place); a different file is reopened, and counted from scratch."""
+        current = file_identity(self.db.path)
+        if current is None:
+            raise DatabaseError(
+                ErrorCode.NOT_CONNECTED,
+                f"{self.db.path} is missing (deleted or moved); waiting for it to come back",
+            )
+        if current == self._file and self.db.is_connected():
+            return
+        self.db.disconnect()
+        self.db.connect()  # raises, and is retried on the next load, if the new file is unusable
+        self._file = current
+        self._version = None
+        self._activity = {}
+        self._id_range = (0, 0)
+        self._titles = {}
 
     def changed(self) -> bool:
         version = self.db.data_version()
@@ -96,6 +135,7 @@ class OverviewLoader:
 
     def load(self, *, force: bool = False) -> Overview | None:
         """None when nothing was committed since the last load (and it was not forced)."""
+        self.check_file()
         if not self.changed() and not force:
             return None
         now = self.clock()

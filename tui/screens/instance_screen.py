@@ -12,13 +12,13 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from store import DatabaseError
 
-from ..formatting import STATUS_RICH, ago
+from ..formatting import STATUS_RICH, ago, clip
 from ..model import InstanceDetail
 from ..widgets.relationship_tree import RelationshipTree
 from ..widgets.timeline import EventTable
@@ -45,6 +45,8 @@ def field_table(detail: InstanceDetail, now: datetime) -> Table:
             shown = Text(value, style=STATUS_RICH.get(value, ""))
         elif value is None:
             shown = Text("—", style="dim")
+        elif field.name == "system_prompt":
+            shown = Text(clip(" ".join(str(value).split()), 400))
         else:
             shown = Text(str(value))
         table.add_row(field.name, shown)
@@ -71,7 +73,8 @@ class InstanceScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="instance-top"):
-            yield Static(id="fields")
+            with VerticalScroll(id="fields-scroll"):
+                yield Static(id="fields")
             yield RelationshipTree(id="instance-tree")
         with Vertical(id="instance-events"):
             yield Static(id="events-title")
@@ -79,7 +82,7 @@ class InstanceScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#fields").border_title = self.instance_id
+        self.query_one("#fields-scroll").border_title = self.instance_id
         self.query_one("#instance-tree").border_title = "Relationships"
         self.query_one(EventTable).focus()
         self.load_first_page()

@@ -36,7 +36,7 @@ class EventTable(DataTable):
 
     def on_mount(self) -> None:
         self.add_column("Time", key="time", width=8)
-        self.add_column("Tool", key="tool", width=16)
+        self.add_column("Tool", key="tool", width=20 if self.app.size.width >= 100 else 13)
         self.add_column("OK", key="ok", width=2)
         self.add_column("Status change · error · commit", key="detail")
 

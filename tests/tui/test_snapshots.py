@@ -1,0 +1,88 @@
+"""Pictures of every screen, with a pinned clock and the seeded demo database.
+
+Update after an intended change with `pytest tests/tui/test_snapshots.py --snapshot-update`, then
+look at the report (or screenshots/) before committing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+import pytest
+from textual.pilot import Pilot
+
+from store import DatabaseConfig
+from tui.app import CodexDashApp
+from tui.gateway import DatabaseGateway
+
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)  # the demo_db fixture's clock (conftest.NOW)
+WIDE = (120, 40)
+SMALL = (80, 24)
+
+
+def make_app(path: str, *, read_only: bool = False) -> CodexDashApp:
+    config = DatabaseConfig(local_file=path, read_only=read_only)
+    return CodexDashApp(DatabaseGateway(config), clock=lambda: NOW, watch=False)
+
+
+def settled(*keys: str) -> Callable[[Pilot], Awaitable[None]]:
+    """Wait for the data, press keys, and wait for whatever they loaded."""
+
+    async def run_before(pilot: Pilot) -> None:
+        app = pilot.app
+        assert isinstance(app, CodexDashApp)
+        await app.wait_settled()
+        await pilot.pause()
+        for key in keys:
+            await pilot.press(key)
+            await pilot.pause()
+            await app.wait_settled()
+        await app.wait_settled()
+        await pilot.pause(0.1)
+
+    return run_before
+
+
+@pytest.mark.parametrize("size", [WIDE, SMALL], ids=["120x40", "80x24"])
+def test_main_screen(snap_compare, demo_db, size):
+    assert snap_compare(make_app(demo_db), terminal_size=size, run_before=settled())
+
+
+def test_main_screen_a_few_rows_down(snap_compare, demo_db):
+    """The selection drives the relationship tree and the timeline."""
+    keys = ("down", "down", "down")
+    assert snap_compare(make_app(demo_db), terminal_size=WIDE, run_before=settled(*keys))
+
+
+def test_filter(snap_compare, demo_db):
+    keys = ("slash", "r", "e", "v", "i", "e", "w", "space", "1", "1", "8")
+    assert snap_compare(make_app(demo_db), terminal_size=WIDE, run_before=settled(*keys))
+
+
+@pytest.mark.parametrize(
+    "key", ["s", "t", "K", "question_mark"], ids=["status", "terminate", "kill", "help"]
+)
+def test_dialogs(snap_compare, demo_db, key):
+    assert snap_compare(make_app(demo_db), terminal_size=WIDE, run_before=settled(key))
+
+
+def test_help_small(snap_compare, demo_db):
+    assert snap_compare(
+        make_app(demo_db), terminal_size=SMALL, run_before=settled("question_mark")
+    )
+
+
+@pytest.mark.parametrize("size", [WIDE, SMALL], ids=["120x40", "80x24"])
+def test_instance_view(snap_compare, demo_db, size):
+    assert snap_compare(make_app(demo_db), terminal_size=size, run_before=settled("enter"))
+
+
+def test_read_only(snap_compare, demo_db):
+    app = make_app(demo_db, read_only=True)
+    assert snap_compare(app, terminal_size=WIDE, run_before=settled())
+
+
+def test_read_only_help(snap_compare, demo_db):
+    app = make_app(demo_db, read_only=True)
+    assert snap_compare(app, terminal_size=WIDE, run_before=settled("question_mark"))
