@@ -6,14 +6,13 @@ look at the report (or screenshots/) before committing.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 import pytest
-from textual.pilot import Pilot
 
 from store import DatabaseConfig
 from tui.app import CodexDashApp
+from tui.automation import settle_and_press
 from tui.gateway import DatabaseGateway
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)  # the demo_db fixture's clock (conftest.NOW)
@@ -26,22 +25,7 @@ def make_app(path: str, *, read_only: bool = False) -> CodexDashApp:
     return CodexDashApp(DatabaseGateway(config), clock=lambda: NOW, watch=False)
 
 
-def settled(*keys: str) -> Callable[[Pilot], Awaitable[None]]:
-    """Wait for the data, press keys, and wait for whatever they loaded."""
-
-    async def run_before(pilot: Pilot) -> None:
-        app = pilot.app
-        assert isinstance(app, CodexDashApp)
-        await app.wait_settled()
-        await pilot.pause()
-        for key in keys:
-            await pilot.press(key)
-            await pilot.pause()
-            await app.wait_settled()
-        await app.wait_settled()
-        await pilot.pause(0.1)
-
-    return run_before
+settled = settle_and_press
 
 
 @pytest.mark.parametrize("size", [WIDE, SMALL], ids=["120x40", "80x24"])
@@ -68,9 +52,7 @@ def test_dialogs(snap_compare, demo_db, key):
 
 
 def test_help_small(snap_compare, demo_db):
-    assert snap_compare(
-        make_app(demo_db), terminal_size=SMALL, run_before=settled("question_mark")
-    )
+    assert snap_compare(make_app(demo_db), terminal_size=SMALL, run_before=settled("question_mark"))
 
 
 @pytest.mark.parametrize("size", [WIDE, SMALL], ids=["120x40", "80x24"])

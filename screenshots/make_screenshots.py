@@ -1,0 +1,80 @@
+"""Render the dashboard's main views to SVG (Textual) and PNG (rsvg-convert, if installed).
+
+    uv run python screenshots/make_screenshots.py
+
+Uses the seeded demo database and a pinned clock, so the pictures change only when the app does.
+PNG needs `rsvg-convert` (Debian: librsvg2-bin).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from demo.seed import build_demo_database  # noqa: E402
+from store import DatabaseConfig  # noqa: E402
+from tui.app import CodexDashApp  # noqa: E402
+from tui.automation import settle_and_press  # noqa: E402
+from tui.gateway import DatabaseGateway  # noqa: E402
+
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+OUT = Path(__file__).resolve().parent
+
+VIEWS: list[tuple[str, tuple[int, int], tuple[str, ...], bool]] = [
+    ("main-120x40", (120, 40), ("down", "down", "down"), False),
+    ("main-80x24", (80, 24), (), False),
+    ("instance-120x40", (120, 40), ("enter",), False),
+    ("status-dialog", (120, 40), ("s",), False),
+    ("kill-confirm", (120, 40), ("K",), False),
+    ("filter", (120, 40), ("slash", "r", "e", "v", "i", "e", "w"), False),
+    ("help", (120, 40), ("question_mark",), False),
+    ("read-only-monitor", (120, 40), (), True),
+]
+
+
+async def screenshot(app: CodexDashApp, size: tuple[int, int], keys: tuple[str, ...]) -> str:
+    async with app.run_test(size=size) as pilot:
+        await settle_and_press(*keys)(pilot)
+        return app.export_screenshot(title="codex-dash")
+
+
+def render(db_path: str, name: str, size: tuple[int, int], keys: tuple[str, ...], ro: bool) -> Path:
+    config = DatabaseConfig(local_file=db_path, read_only=ro)
+    app = CodexDashApp(DatabaseGateway(config), clock=lambda: NOW, watch=False)
+    svg = asyncio.run(screenshot(app, size, keys))
+    path = OUT / f"{name}.svg"
+    path.write_text(svg, encoding="utf-8")
+    return path
+
+
+def main() -> int:
+    converter = shutil.which("rsvg-convert")
+    with tempfile.TemporaryDirectory() as folder:
+        os.chdir(folder)
+        os.environ.setdefault("CODEX_DASH_KEY_FILE", os.path.join(folder, "secret.key"))
+        build_demo_database("claude-codex.db", seed=7, now=NOW)
+        for name, size, keys, ro in VIEWS:
+            svg = render(os.path.abspath("claude-codex.db"), name, size, keys, ro)
+            if converter:
+                width = str(size[0] * 12)
+                subprocess.run(
+                    [converter, "-w", width, str(svg), "-o", str(svg.with_suffix(".png"))],
+                    check=True,
+                )
+            print(f"wrote {svg.relative_to(ROOT)}" + (" and .png" if converter else ""))
+    if not converter:
+        print("rsvg-convert not found: SVG only (apt-get install librsvg2-bin for PNG)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
