@@ -77,7 +77,7 @@ def run_command(args: Sequence[str]) -> int:
         return fail(f"{options_command(args)} {path}: {type(exc).__name__}: {one_line(str(exc))}")
 
 
-class open_existing:  # noqa: N801 - used as a context manager, reads like a function
+class open_existing:  # a context manager that reads like a function
     """Connect to a database that must already exist (maintenance never creates one)."""
 
     def __init__(self, config: DatabaseConfig) -> None:

@@ -182,6 +182,8 @@ class OverviewLoader:
             for item in self.db.event_activity(after):
                 current = self._activity.setdefault(item.instance_id, _Activity())
                 current.count += item.count
+                # Commits between the two reads are counted here: the next load starts past them.
+                high = max(high, item.last_id)
                 if item.last_id >= current.last_id:
                     current.last_id = item.last_id
                     current.last_success = item.last_success

@@ -1,0 +1,62 @@
+"""Fixtures for the reliability tests: real files in tmp_path, real processes, no mocks."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _secret_key_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Never read or create the real ~/.config/codex-dash/secret.key; no stray DATABASE_URL."""
+    key_file = tmp_path / "keys" / "secret.key"
+    monkeypatch.delenv("CODEX_DASH_SECRET_KEY", raising=False)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("CODEX_DASH_KEY_FILE", str(key_file))
+    return key_file
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "claude-codex.db"
+
+
+@pytest.fixture
+def world_dir() -> Iterator[Path]:
+    """A folder uid 65534 can reach (tmp_path's parents are root-only)."""
+    folder = Path(tempfile.mkdtemp(prefix="codex-dash-rel-", dir="/tmp"))
+    folder.chmod(0o755)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def needs_root() -> None:
+    if os.geteuid() != 0:
+        pytest.skip("dropping to uid 65534 and mounting tmpfs need root")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "slow: heavy variants; run with -m slow or CODEX_DASH_SLOW=1"
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The default run stays light: slow variants only when asked for."""
+    if os.environ.get("CODEX_DASH_SLOW") == "1" or "slow" in (config.option.markexpr or ""):
+        return
+    skip = pytest.mark.skip(reason="slow: run with -m slow or CODEX_DASH_SLOW=1")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
