@@ -29,8 +29,8 @@ class ConfirmScreen(ModalScreen[bool]):
             yield Static(self._title, classes="dialog-title")
             yield Static(self._body, classes="dialog-body")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Cancel [n]", id="cancel")
-                yield Button(f"{self._confirm_label} [y]", id="confirm", variant="error")
+                yield Button(Text("Cancel  n"), id="cancel")
+                yield Button(Text(f"{self._confirm_label}  y"), id="confirm", variant="error")
 
     def on_mount(self) -> None:
         self.query_one("#cancel", Button).focus()
