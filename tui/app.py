@@ -151,8 +151,7 @@ class CodexDashApp(App[None]):
             self._on_exit()
 
     def _open_loader(self) -> None:
-        db = self.gateway.db if self.gateway._db is not None else self.gateway._open()
-        self._loader = OverviewLoader(db, self.now, self.backup_dir)
+        self._loader = OverviewLoader(self.gateway.ensure_open(), self.now, self.backup_dir)
 
     # --- live updates -----------------------------------------------------------------------------
 

@@ -35,9 +35,10 @@ class DatabaseGateway:
 
     def open_sync(self) -> Database:
         """Open on the database thread and wait: start-up errors surface before the UI starts."""
-        return self._executor.submit(self._open).result()
+        return self._executor.submit(self.ensure_open).result()
 
-    def _open(self) -> Database:
+    def ensure_open(self) -> Database:
+        """The open database, opening it first if needed; call it on the database thread."""
         if self._db is None:
             db = Database(self.config)
             db.connect()
