@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -347,6 +348,251 @@ def issue_row(record: GitHubIssueRecord, *, now: int) -> tuple[Any, ...]:
         text("repo_owner", record.repo_owner, required=True, limit=MAX_ID),
         text("repo_name", record.repo_name, required=True, limit=MAX_ID),
     )
+
+
+# --- bulk fast paths ---------------------------------------------------------------------------
+#
+# `event_row` and `issue_row` above are the reference: they define what is valid and every error
+# message. The fast paths below accept a record only when it is plainly valid (exact types, values
+# already checked, JSON scanned by the C scanner json.loads itself runs) and give the reference
+# everything else, so a valid record yields the same row and an invalid one the same error, raised
+# for the same record in the same order. Strings that passed a check are remembered (bounded sets):
+# a batch repeats a few instance ids, tool names, states and label sets thousands of times.
+
+_SCAN = json.JSONDecoder().scan_once  # json.loads = whitespace regex + this scanner + regex
+_MEMO_LIMIT = 4096
+_MEMO_MAX_TEXT = 256
+_good_ids: set[str] = set()  # passed identifier()
+_good_names: set[str] = set()  # passed text(required=True, limit=MAX_ID)
+_good_labels: set[str] = set()  # JSON text of an array, within MAX_DOCUMENT
+_MAX_EPOCH = 2**53
+
+
+def _remember(memo: set[str], value: str) -> None:
+    if len(value) <= _MEMO_MAX_TEXT:
+        if len(memo) >= _MEMO_LIMIT:
+            memo.clear()
+        memo.add(value)
+
+
+def _is_identifier(value: Any) -> bool:
+    """identifier() would accept it (str values only; never raises)."""
+    if type(value) is not str:
+        return False
+    if value in _good_ids:
+        return True
+    try:
+        identifier("id", value)
+    except DatabaseError:
+        return False
+    _remember(_good_ids, value)
+    return True
+
+
+def _is_name(value: Any) -> bool:
+    """text(required=True, limit=MAX_ID) would accept it (never raises)."""
+    if type(value) is not str:
+        return False
+    if value in _good_names:
+        return True
+    if len(value) > MAX_ID or not value or value.isspace() or "\x00" in value:
+        return False  # not value.strip() <=> empty or all whitespace
+    _remember(_good_names, value)
+    return True
+
+
+def _json_text_as_given(value: str, limit: int = MAX_DOCUMENT) -> bool:
+    """json_text(value) would return `value` itself (value is a str)."""
+    if len(value) > limit:
+        return False
+    try:
+        _obj, end = _SCAN(value, 0)
+    except Exception:  # StopIteration (no value at 0), JSONDecodeError, RecursionError
+        return False
+    return end == len(value)  # else whitespace or extra data: the reference decides
+
+
+def _epoch_of(value: Any, default: int | None) -> int | None:
+    """timestamp() for the plain cases; raises _NotPlain for the reference to handle."""
+    if value is None:
+        return default
+    kind = type(value)
+    if kind is datetime:
+        if value.tzinfo is None:
+            return to_epoch(value)
+        return int(value.timestamp())
+    if kind is int and 0 <= value < _MAX_EPOCH:
+        return value
+    raise _NotPlain
+
+
+class _NotPlain(Exception):
+    """A value the fast path leaves to the reference validator."""
+
+
+def _in_batch(error: DatabaseError, index: int, total: int, noun: str) -> DatabaseError:
+    if total <= 1:
+        return error
+    return DatabaseError(
+        error.code, f"{error.message} ({noun}[{index}] of {total:,})", field=error.field
+    )
+
+
+def _flag(value: Any) -> int:
+    if value is True:
+        return 1
+    if value is False:
+        return 0
+    raise _NotPlain
+
+
+def _event_fast(record: MCPEventRecord, now: int) -> tuple[Any, ...]:
+    """event_row for a plainly valid record; raises _NotPlain (or anything) otherwise."""
+    status_change = record.status_change
+    if status_change is not None and status_change not in INSTANCE_STATUSES:
+        raise _NotPlain
+    instance_id = record.instance_id
+    tool_name = record.tool_name
+    if not (_is_identifier(instance_id) and _is_name(tool_name)):
+        raise _NotPlain
+    message = record.error_message
+    if message is not None and not (
+        type(message) is str and len(message) <= MAX_MESSAGE and "\x00" not in message
+    ):
+        raise _NotPlain
+    metadata = record.metadata
+    if metadata is not None:
+        if type(metadata) is str:
+            if not _json_text_as_given(metadata):
+                raise _NotPlain
+        else:
+            metadata = _JSON_ENCODER.encode(metadata)
+            if len(metadata) > MAX_DOCUMENT:
+                raise _NotPlain
+    commit = record.git_commit_hash
+    if commit is not None and not (
+        type(commit) is str and len(commit) <= MAX_ID and "\x00" not in commit
+    ):
+        raise _NotPlain
+    return (
+        instance_id,
+        tool_name,
+        _flag(record.success),
+        message,
+        metadata,
+        commit,
+        status_change,
+        _flag(record.is_status_updating),
+        _epoch_of(record.timestamp, now),
+    )
+
+
+def event_rows(records: Iterable[MCPEventRecord], *, now: int) -> list[tuple[Any, ...]]:
+    """[event_row(r) for r in records], faster; a batch's error names the event by index."""
+    records = records if isinstance(records, list | tuple) else list(records)
+    rows: list[tuple[Any, ...]] = []
+    append = rows.append
+    for index, record in enumerate(records):
+        if type(record) is MCPEventRecord:
+            try:
+                append(_event_fast(record, now))
+                continue
+            except Exception:
+                pass
+        try:
+            append(event_row(record, now=now))
+        except DatabaseError as error:
+            raise _in_batch(error, index, len(records), "events") from None
+    return rows
+
+
+def _labels_fast(labels: Any) -> str | None:
+    if labels is None:
+        return None
+    kind = type(labels)
+    if kind is str:
+        if labels in _good_labels:
+            return labels
+        if len(labels) > MAX_DOCUMENT:
+            raise _NotPlain
+        parsed, end = _SCAN(labels, 0)
+        if end != len(labels) or type(parsed) is not list:
+            raise _NotPlain
+        _remember(_good_labels, labels)
+        return labels
+    if kind is list or kind is tuple:
+        encoded = _JSON_ENCODER.encode(list(labels) if kind is tuple else labels)
+        if len(encoded) > MAX_DOCUMENT:  # a list always encodes to a JSON array
+            raise _NotPlain
+        return encoded
+    raise _NotPlain
+
+
+def _issue_fast(record: GitHubIssueRecord, now: int) -> tuple[Any, ...]:
+    """issue_row for a plainly valid record; raises _NotPlain (or anything) otherwise."""
+    number, title, body = record.number, record.title, record.body
+    if not (type(number) is int and 1 <= number <= MAX_INT):
+        raise _NotPlain
+    if not (
+        type(title) is str
+        and title
+        and len(title) <= MAX_NAME
+        and not title.isspace()
+        and "\x00" not in title
+    ):
+        raise _NotPlain
+    if body is not None and not (
+        type(body) is str and len(body) <= MAX_DOCUMENT and "\x00" not in body
+    ):
+        raise _NotPlain
+    state, owner, repo, assignee = (
+        record.state,
+        record.repo_owner,
+        record.repo_name,
+        record.assignee,
+    )
+    if not (_is_name(state) and _is_name(owner) and _is_name(repo)):
+        raise _NotPlain
+    if assignee is not None and not (
+        type(assignee) is str and len(assignee) <= MAX_ID and "\x00" not in assignee
+    ):
+        raise _NotPlain
+    created = _epoch_of(record.created_at, None)
+    updated = _epoch_of(record.updated_at, None)
+    if created is None or updated is None:
+        raise _NotPlain
+    return (
+        number,
+        title,
+        body,
+        state,
+        assignee,
+        _labels_fast(record.labels),
+        created,
+        updated,
+        _epoch_of(record.synced_at, now),
+        owner,
+        repo,
+    )
+
+
+def issue_rows(records: Iterable[GitHubIssueRecord], *, now: int) -> list[tuple[Any, ...]]:
+    """[issue_row(r) for r in records], faster; a batch's error names the issue by index."""
+    records = records if isinstance(records, list | tuple) else list(records)
+    rows: list[tuple[Any, ...]] = []
+    append = rows.append
+    for index, record in enumerate(records):
+        if type(record) is GitHubIssueRecord:
+            try:
+                append(_issue_fast(record, now))
+                continue
+            except Exception:
+                pass
+        try:
+            append(issue_row(record, now=now))
+        except DatabaseError as error:
+            raise _in_batch(error, index, len(records), "issues") from None
+    return rows
 
 
 def instance_filter(flt: InstanceFilter | None) -> InstanceFilter:

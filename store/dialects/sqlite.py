@@ -21,7 +21,26 @@ PROVIDER = "sqlite"
 
 
 def readonly_uri(path: str) -> str:
-    return "file:" + urllib.parse.quote(os.path.abspath(path)) + "?mode=ro"
+    uri = "file:" + urllib.parse.quote(os.path.abspath(path)) + "?mode=ro"
+    return uri + "&immutable=1" if snapshot_only(path) else uri
+
+
+def snapshot_only(path: str) -> bool:
+    """A WAL database in a folder this user cannot write, with no -shm beside it.
+
+    SQLite cannot read such a file live (SQLITE_READONLY_DIRECTORY: a reader must create -shm).
+    No writer has it open either — a writer keeps -wal and -shm while it does — so reading it as
+    immutable is consistent until one appears; readers reopen when -shm shows up.
+    """
+    path = os.path.abspath(path)
+    if os.access(os.path.dirname(path), os.W_OK) or os.path.exists(path + "-shm"):
+        return False
+    try:
+        with open(path, "rb") as handle:
+            header = handle.read(20)
+    except OSError:
+        return False
+    return len(header) == 20 and header[18] == 2 and header[19] == 2  # WAL file format
 
 
 def apply_pragmas(
@@ -144,6 +163,21 @@ def insert_event(con: sqlite3.Connection, row: Sequence[Any]) -> int:
     return int(cursor.lastrowid or 0)
 
 
+INSERT_EVENT_IF_INSTANCE = (
+    f"INSERT INTO mcp_events ({EVENT_COLUMNS_SQL}) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? "
+    "WHERE EXISTS (SELECT 1 FROM instances WHERE id = ?1)"
+)
+
+
+def insert_event_if_instance(con: sqlite3.Connection, row: Sequence[Any]) -> int | None:
+    """Insert when the event's instance exists (row[0]); returns the new id, or None if it does not.
+
+    One statement instead of a SELECT then an INSERT: same transaction, one round trip fewer.
+    """
+    cursor = con.execute(INSERT_EVENT_IF_INSTANCE, row)
+    return int(cursor.lastrowid or 0) if cursor.rowcount == 1 else None
+
+
 def insert_events(con: sqlite3.Connection, rows: Sequence[Sequence[Any]]) -> None:
     con.executemany(INSERT_EVENT, rows)
 
@@ -244,6 +278,90 @@ def count_events_of(con: sqlite3.Connection, instance_id: str) -> int:
 
 def delete_events_before(con: sqlite3.Connection, cutoff: int) -> int:
     return con.execute("DELETE FROM mcp_events WHERE timestamp < ?", (cutoff,)).rowcount
+
+
+INSTANCE_COLUMNS = (
+    "id",
+    "type",
+    "status",
+    "worktree_path",
+    "branch_name",
+    "base_branch",
+    "tmux_session",
+    "claude_pid",
+    "issue_number",
+    "pr_number",
+    "pr_url",
+    "parent_instance_id",
+    "created_at",
+    "terminated_at",
+    "last_activity",
+    "system_prompt",
+    "agent_number",
+)
+INSTANCE_SELECT = f"SELECT {', '.join(INSTANCE_COLUMNS)} FROM instances"
+INSTANCE_ORDER_COLUMNS = frozenset({"created_at", "last_activity", "terminated_at"})
+
+
+def instances_query(
+    *,
+    types: Sequence[str] | None = None,
+    statuses: Sequence[str] | None = None,
+    issue_number: int | None = None,
+    parent_instance: str | None = None,
+    order_by: str = "last_activity",
+    descending: bool = True,
+    limit: int | None = None,
+    offset: int | None = None,
+) -> tuple[str, list[Any]]:
+    """list_instances' SELECT: every value a parameter; ties ordered by id so pages are stable.
+
+    Empty `types`/`statuses` mean no filter. NULLs sort first ascending and last descending
+    (SQLite's rule, as before). Columns in INSTANCE_COLUMNS order.
+    """
+    if order_by not in INSTANCE_ORDER_COLUMNS:  # the one name spliced into the SQL text
+        raise ValueError(f"cannot order instances by {order_by!r}")
+    where: list[str] = []
+    params: list[Any] = []
+    for column, values in (("type", types), ("status", statuses)):
+        if values:
+            values = list(values)
+            where.append(f"{column} IN ({', '.join('?' * len(values))})")
+            params.extend(values)
+    if issue_number is not None:
+        where.append("issue_number = ?")
+        params.append(issue_number)
+    if parent_instance is not None:
+        where.append("parent_instance_id = ?")
+        params.append(parent_instance)
+    direction = "DESC" if descending else "ASC"
+    sql = INSTANCE_SELECT
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += f" ORDER BY {order_by} {direction}, id {direction}"
+    if limit is not None or offset:
+        sql += " LIMIT ? OFFSET ?"
+        params += [-1 if limit is None else limit, offset or 0]
+    return sql, params
+
+
+def fetch_all(con: sqlite3.Connection, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+    """fetchall, reading text that is not valid UTF-8 (another writer's) with U+FFFD as Pony did."""
+    try:
+        return con.execute(sql, params).fetchall()
+    except sqlite3.OperationalError as exc:
+        if "decode" not in str(exc).lower():
+            raise
+    factory = con.text_factory
+    con.text_factory = _lenient_text
+    try:
+        return con.execute(sql, params).fetchall()
+    finally:
+        con.text_factory = factory
+
+
+def _lenient_text(raw: bytes) -> str:
+    return raw.decode("utf8", "replace")
 
 
 ISSUE_COLUMNS_SQL = (
