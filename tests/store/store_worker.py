@@ -130,11 +130,36 @@ def cmd_open(path: str, read_only: str) -> dict:
         db.disconnect()
 
 
+def cmd_follow(path: str, ready_file: str, go_file: str) -> dict:
+    """Read-only in a folder it cannot write: a snapshot first; once a writer has opened the file
+    (its -shm is there) a reconnect follows it live, as the dashboard's loader does."""
+    db = initialize_database(DatabaseConfig(local_file=path, read_only=True))
+    try:
+        first = {"snapshot": db.is_snapshot, "events": db.max_event_id()}
+        Path(ready_file).touch()
+        wait_for(go_file)
+        if db.is_snapshot and os.path.exists(path + "-shm"):
+            db.disconnect()
+            db.connect()
+        version = db.data_version()
+        events = db.max_event_id()
+        Path(ready_file + ".2").touch()
+        wait_for(go_file + ".2")
+        return {
+            "first": first,
+            "after_writer": {"snapshot": db.is_snapshot, "events": events},
+            "live": db.data_version() != version and db.max_event_id() > events,
+        }
+    finally:
+        db.disconnect()
+
+
 def cmd_whoami() -> dict:
     return {"uid": os.geteuid(), "gid": os.getegid(), "groups": os.getgroups()}
 
 
 COMMANDS = {
+    "follow": cmd_follow,
     "events": cmd_events,
     "statuses": cmd_statuses,
     "init": cmd_init,
