@@ -169,6 +169,9 @@ def test_identity_and_describe(lab: Lab) -> None:
     proc = lab.spawn(["sleep", "300"])
     identity = ProcessIdentity.of(proc.pid)
     assert identity is not None and identity.is_running()
+    deadline = time.monotonic() + 10  # right after fork the child may not have exec'd yet
+    while "sleep 300" not in describe(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.01)
     assert "sleep 300" in describe(proc.pid)
     assert ProcessIdentity(proc.pid, identity.create_time - 100).is_running() is False
     ok, why = belongs_to_agent(proc.pid, pane_pids=[], created_at=None)
