@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from .errors import DatabaseError, ErrorCode
@@ -426,6 +426,26 @@ def _epoch_of(value: Any, default: int | None) -> int | None:
     raise _NotPlain
 
 
+_epochs: dict[datetime, int] = {}
+
+
+def _cached_epoch_of(value: Any, default: int | None) -> int | None:
+    """_epoch_of with a cache for UTC datetimes: a re-sync sends the same issue dates again.
+
+    `datetime.timestamp()` costs about 1 µs (a timedelta and a float each call); the lookup about
+    0.15 µs. Only tzinfo=UTC keys: equal UTC datetimes are the same instant (with a DST zone a
+    fold=1 time equals its fold=0 twin, a different instant).
+    """
+    if type(value) is datetime and value.tzinfo is UTC:
+        found = _epochs.get(value)
+        if found is None:
+            if len(_epochs) >= _MEMO_LIMIT:
+                _epochs.clear()
+            found = _epochs[value] = int(value.timestamp())
+        return found
+    return _epoch_of(value, default)
+
+
 class _NotPlain(Exception):
     """A value the fast path leaves to the reference validator."""
 
@@ -557,8 +577,8 @@ def _issue_fast(record: GitHubIssueRecord, now: int) -> tuple[Any, ...]:
         type(assignee) is str and len(assignee) <= MAX_ID and "\x00" not in assignee
     ):
         raise _NotPlain
-    created = _epoch_of(record.created_at, None)
-    updated = _epoch_of(record.updated_at, None)
+    created = _cached_epoch_of(record.created_at, None)
+    updated = _cached_epoch_of(record.updated_at, None)
     if created is None or updated is None:
         raise _NotPlain
     return (
@@ -570,7 +590,7 @@ def _issue_fast(record: GitHubIssueRecord, now: int) -> tuple[Any, ...]:
         _labels_fast(record.labels),
         created,
         updated,
-        _epoch_of(record.synced_at, now),
+        _cached_epoch_of(record.synced_at, now),
         owner,
         repo,
     )

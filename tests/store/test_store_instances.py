@@ -318,3 +318,55 @@ def test_delete_instance_removes_its_events_and_relationships(db, db_path):
     ]
     assert db.get_instance("child-1").parent_instance_id is None
     expect_error(ErrorCode.INSTANCE_NOT_FOUND, db.delete_instance, "gone-1")
+
+
+# --- list_instances' SQL: filters on captured values, order with the id tie-break, paging -------
+# (formerly Pony query-shape tests; list_instances now builds its SELECT in store.dialects.sqlite)
+
+
+@pytest.fixture
+def three(db):
+    db.create_instance(make_instance(id="p-1", type="planning", issue_number=4, last_activity=T0))
+    db.create_instance(
+        make_instance(
+            id="c-1",
+            type="coding",
+            status="waiting_review",
+            issue_number=4,
+            parent_instance_id="p-1",
+            last_activity=T0 + timedelta(seconds=2),
+        )
+    )
+    db.create_instance(
+        make_instance(
+            id="r-1", type="review", issue_number=5, last_activity=T0 + timedelta(seconds=1)
+        )
+    )
+    return db
+
+
+def test_filter_attribute_in_list(three):  # lambda i: i.type in types
+    assert ids(three.list_instances(InstanceFilter(types=["coding", "review"]))) == ["c-1", "r-1"]
+    assert ids(three.list_instances(InstanceFilter(statuses=["waiting_review"]))) == ["c-1"]
+
+
+def test_filter_equality_on_captured_values(three):  # lambda i: i.issue_number == n
+    assert ids(three.list_instances(InstanceFilter(issue_number=4))) == ["c-1", "p-1"]
+    assert ids(three.list_instances(InstanceFilter(parent_instance="p-1"))) == ["c-1"]
+
+
+def test_chained_filters(three):
+    flt = InstanceFilter(types=["coding", "planning"], statuses=["started"], issue_number=4)
+    assert ids(three.list_instances(flt)) == ["p-1"]
+
+
+@pytest.mark.parametrize(
+    ("direction", "expected"), [("DESC", ["c-1", "r-1", "p-1"]), ("ASC", ["p-1", "r-1", "c-1"])]
+)
+def test_order_by_attribute_then_id(three, direction, expected):  # order_by(desc(a), desc(id))
+    assert ids(three.list_instances(InstanceFilter(order_direction=direction))) == expected
+
+
+def test_limit_with_offset(three):  # query.limit(n, offset=m)
+    assert ids(three.list_instances(InstanceFilter(limit=1, offset=1))) == ["r-1"]
+    assert ids(three.list_instances(InstanceFilter(offset=2))) == ["p-1"]
