@@ -307,6 +307,8 @@ class CodexDashApp(App[None]):
             return False
         if screen is not self.screen_stack[0]:
             return action in INSTANCE_SCREEN_ACTIONS
+        if action == "filter" and isinstance(self.focused, Input):
+            return False  # `/` is a priority binding: inside the filter it is just a character
         return True
 
     def on_key(self, event: events.Key) -> None:
@@ -351,7 +353,9 @@ class CodexDashApp(App[None]):
 
     def action_filter(self) -> None:
         self.query_one("#filter-bar").add_class("visible")
-        self.query_one("#filter", Input).focus()
+        # Focus now, not via focus() (deferred behind keys already queued): a fast `/work`
+        # must type "work", not sort the table with `o`.
+        self.screen.set_focus(self.query_one("#filter", Input))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "filter":

@@ -20,6 +20,7 @@ class KeyAction:
     mutating: bool = False
     show: bool = True
     key_display: str | None = None
+    priority: bool = False  # handled by the app before keys queued behind it are routed
 
     def binding(self) -> Binding:
         return Binding(
@@ -28,6 +29,7 @@ class KeyAction:
             self.title,
             show=self.show,
             key_display=self.key_display,
+            priority=self.priority,
             id=self.id,
             tooltip=self.help,
         )
@@ -37,7 +39,17 @@ DASHBOARD_ACTIONS: tuple[KeyAction, ...] = (
     KeyAction(
         "open", "enter", "open_instance", "Open", "Open the selected instance in full", show=False
     ),
-    KeyAction("filter", "slash", "filter", "Filter", "Filter instances by typing", key_display="/"),
+    # priority: `/work` arriving in one burst must type "work" into the filter, not reach the
+    # table's keys (`o` sorts) before the filter has the focus; app.check_action limits it.
+    KeyAction(
+        "filter",
+        "slash",
+        "filter",
+        "Filter",
+        "Filter instances by typing",
+        key_display="/",
+        priority=True,
+    ),
     KeyAction(
         "status", "s", "change_status", "Status", "Change the status (allowed moves only)", True
     ),

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from conftest import NOW
+from textual import events
 from textual.command import CommandPalette
 from textual.widgets import Button, Input, OptionList, Static
 from tuilab import (
@@ -500,3 +501,35 @@ async def test_q_quits(demo_db):
         await until(pilot, lambda: not app.is_running, what="the app to exit", seconds=5)
     assert not app.is_running
     assert app.return_code in (0, None)
+
+
+async def test_keys_typed_right_after_slash_go_to_the_filter(demo_db):
+    """A fast typist (or a paste) sends `/work` at once: no letter may reach the table's keys
+    (`o` would re-sort, `s` open a dialog) before the filter has the focus."""
+    app = make_app(demo_db, now=NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        sort_before = app.table.sort_index
+        for key, char in [("slash", "/"), *((c, c) for c in "work-135 s")]:
+            app.post_message(events.Key("space" if char == " " else key, char))
+        await settle(app, pilot)
+        assert app.query_one("#filter", Input).value == "work-135 s"
+        assert app.table.sort_index == sort_before
+        assert app.screen is app.screen_stack[0]
+        assert set(app.table.visible_ids) == {"work-135-a1", "work-135-a2"}
+
+
+async def test_slash_inside_the_filter_is_a_character(demo_db):
+    app = make_app(demo_db, now=NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("slash", *"feature", "slash")
+        await pilot.pause()
+        assert app.query_one("#filter", Input).value == "feature/"
+        await pilot.press("escape", "enter")  # `/` on the instance screen opens no filter
+        await settle(app, pilot)
+        assert isinstance(app.screen, InstanceScreen)
+        await pilot.press("slash")
+        await pilot.pause()
+        assert isinstance(app.screen, InstanceScreen)
+        assert not isinstance(app.focused, Input)
