@@ -1,0 +1,47 @@
+"""bench.dash_bench runs end to end on a tiny database, so it does not rot between benchmark runs.
+
+No timing is asserted: the machine is shared, and the harness prints figures for people to read.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bench import dash_bench
+from bench.generate import generate
+
+TINY = dash_bench.Plan(
+    instances=50,
+    relationships=40,
+    events=2000,
+    changes=4,
+    load_writers=2,
+    load_rate=50.0,
+    idle_seconds=0.5,
+    startups=1,
+    key_presses=2,
+    store_sizes=None,
+)
+
+
+@pytest.mark.timeout(60)
+def test_dash_bench_produces_rows(tmp_path: Path) -> None:
+    source = tmp_path / "tiny.db"
+    generate(source, instances=50, relationships=40, events=2000, seed=1)
+    parts = ("live", "tmux") if shutil.which("tmux") else ("live",)
+    results = dash_bench.run(str(source), TINY, workdir=str(tmp_path), parts=parts)
+    names = [row.name for row in results.rows]
+    assert any(name.startswith("change-to-screen, idle") for name in names)
+    assert any(name.startswith("change-to-screen, 2 writers") for name in names)
+    assert any(name.startswith("key press to frame") for name in names)
+    if "tmux" in parts:
+        assert any(name.startswith("idle CPU") for name in names)
+        assert any(name.startswith("peak RSS") for name in names)
+    for row in results.rows:
+        assert row.verdict in ("OK", "MISSED", "info")
+    table = dash_bench.format_table(results.rows)
+    assert table.count("\n") == len(results.rows) + 1
+    assert not list(tmp_path.glob("dash-bench-*"))  # the copy is removed
