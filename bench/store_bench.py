@@ -31,6 +31,7 @@ from store import (
     MCPEventRecord,
     initialize_database,
 )
+from store.convert import clear_caches
 from store.dialects.sqlite import EVENT_SELECT, INSERT_EVENT, UPSERT_ISSUE
 
 from .generate import generate
@@ -365,6 +366,13 @@ def bench_reads(sizes: Sizes, db_path: str) -> list[BenchRow]:
                     con.execute(sql, (instance_id, 100)).fetchall()
 
             events_store, events_raw = _interleaved(sizes.rounds, store_events, raw_events)
+
+            def store_events_cold(_r: int) -> None:
+                for _ in range(n):
+                    clear_caches()  # no datetime or metadata parsed before: a first read
+                    db.get_mcp_events(instance_id, 100)
+
+            cold_store, cold_raw = _interleaved(sizes.rounds, store_events_cold, raw_events)
             m = max(1, n // 10)
 
             def store_list(_r: int) -> None:
@@ -386,6 +394,13 @@ def bench_reads(sizes: Sizes, db_path: str) -> list[BenchRow]:
             events_store / n,
             events_raw / n,
             0.5,
+            "call",
+        ),
+        BenchRow(
+            "get_mcp_events(id, 100), cold: conversion caches cleared before each call",
+            cold_store / n,
+            cold_raw / n,
+            None,
             "call",
         ),
         BenchRow(
