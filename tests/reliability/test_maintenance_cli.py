@@ -1,0 +1,139 @@
+"""`codex-dash backup / vacuum / prune / maintain` on real files, and while agents write."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from rellab import cli, finish, integrity, make_event, make_instance, open_store, start_writer
+
+from store import MaintenanceSettings
+from store.maintenance import (
+    LAST_VACUUM_KEY,
+    list_backups,
+    maintain,
+    parse_age,
+)
+
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+
+
+def seeded(path: Path, *, old_events: int = 0, new_events: int = 0) -> None:
+    db = open_store(path)
+    try:
+        db.create_instance(make_instance(id="m-a1", tmux_session="m-a1"))
+        db.log_mcp_events(
+            [make_event("m-a1", timestamp=NOW - timedelta(days=40)) for _ in range(old_events)]
+            + [make_event("m-a1") for _ in range(new_events)]
+        )
+    finally:
+        db.disconnect()
+
+
+def test_backup_to_default_folder_file_and_folder(db_path: Path, tmp_path: Path) -> None:
+    seeded(db_path, new_events=10)
+    default = cli("backup", "--db", str(db_path))
+    to_file = cli("backup", "--db", str(db_path), "--to", str(tmp_path / "copy.db"))
+    (tmp_path / "nightly").mkdir()
+    to_folder = cli("backup", "--db", str(db_path), "--to", str(tmp_path / "nightly"))
+    for done in (default, to_file, to_folder):
+        assert done.returncode == 0, done.stderr
+        assert (
+            done.stdout.startswith("backup: ")
+            and "kB" in done.stdout
+            and "integrity ok" in done.stdout
+        )
+        assert done.stderr == ""
+    written = [
+        *list_backups(str(db_path)),
+        tmp_path / "copy.db",
+        *list_backups(str(db_path), tmp_path / "nightly"),
+    ]
+    assert len(written) == 3
+    for path in written:
+        assert str(path) in default.stdout + to_file.stdout + to_folder.stdout
+        assert integrity(path) == "ok"
+
+
+def test_vacuum_and_prune(db_path: Path) -> None:
+    seeded(db_path, old_events=30, new_events=5)
+    pruned = cli("prune", "--db", str(db_path), "--older-than", "30d")
+    assert pruned.returncode == 0, pruned.stderr
+    assert "deleted 30 events older than 30d" in pruned.stdout
+    vacuumed = cli("vacuum", "--db", str(db_path))
+    assert vacuumed.returncode == 0, vacuumed.stderr
+    assert vacuumed.stdout.startswith(f"vacuum: {db_path} ") and " -> " in vacuumed.stdout
+    db = open_store(db_path)
+    try:
+        assert db.count_events("m-a1") == 5
+        assert db.get_config(LAST_VACUUM_KEY) is not None
+    finally:
+        db.disconnect()
+
+
+def test_parse_age() -> None:
+    assert parse_age("30d") == timedelta(days=30)
+    assert parse_age(" 12h ") == timedelta(hours=12)
+    assert parse_age("90m") == timedelta(minutes=90)
+
+
+def test_maintain_follows_the_settings(db_path: Path, tmp_path: Path) -> None:
+    seeded(db_path, old_events=20, new_events=3)
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    stale = []
+    for days in (30, 20, 10):  # three old backups: the two oldest go, the newest stays
+        path = folder / f"claude-codex-2026010{days // 10}-000000.db"
+        path.write_bytes(b"old")
+        moment = (NOW - timedelta(days=days)).timestamp()
+        os.utime(path, (moment, moment))
+        stale.append(path)
+    settings = MaintenanceSettings()
+    db = open_store(db_path)
+    try:
+        # No recorded backup: the newest file (10 days old) is the last one, so one is due.
+        report = maintain(db, settings, folder=folder, now=NOW)
+        assert report.backup is not None and Path(report.backup.path).exists()
+        assert report.removed_backups == stale  # older than 7 days; the new one is the newest
+        assert report.pruned_events == 20
+        assert report.vacuumed is not None
+        again = maintain(db, settings, folder=folder, now=NOW + timedelta(hours=1))
+        assert again.backup is None and again.vacuumed is None and again.pruned_events == 0
+        assert "backup: not due" in again.lines()[0] and "vacuum: not due" in again.lines()[3]
+        later = maintain(db, settings, folder=folder, now=NOW + timedelta(days=2))
+        assert later.backup is not None and later.vacuumed is not None
+        assert len(list_backups(db.path, folder)) == 2
+        off = maintain(
+            db, MaintenanceSettings(auto_backup=False), folder=folder, now=NOW + timedelta(days=9)
+        )
+        assert off.backup is None and "autoBackup is off" in off.lines()[0]
+        assert len(list_backups(db.path, folder)) == 1  # retention, never the newest
+    finally:
+        db.disconnect()
+
+
+def test_maintenance_commands_while_agents_write(db_path: Path, tmp_path: Path) -> None:
+    db = open_store(db_path)
+    for n in range(2):
+        db.create_instance(make_instance(id=f"w-{n}", tmux_session=f"w-{n}"))
+    db.disconnect()
+    writers = [
+        start_writer("events", db_path, n, 400, tmp_path / f"committed-{n}.txt") for n in range(2)
+    ]
+    outputs = [
+        cli("maintain", "--db", str(db_path)),
+        cli("backup", "--db", str(db_path)),
+        cli("vacuum", "--db", str(db_path)),
+        cli("prune", "--db", str(db_path), "--older-than", "1d"),
+    ]
+    reports = [finish(w) for w in writers]
+    for done in outputs:
+        assert done.returncode == 0, done.stderr
+        assert "Traceback" not in done.stderr
+    assert outputs[0].stdout.startswith(f"maintain: {db_path}\n  backup: ")
+    for report in reports:
+        assert report["errors"] == [] and report["written"] == 400
+    assert integrity(db_path) == "ok"
+    for path in list_backups(str(db_path)):
+        assert integrity(path) == "ok"
