@@ -259,10 +259,14 @@ class Database:
                 ErrorCode.READ_ONLY, f"{self.path} is open read-only: {code.name.lower()} refused"
             )
 
+        pool = pony.provider.pool  # per-thread: .con is this thread's connection (or None)
+
         def run() -> T:
-            con, is_new = pony.provider.connect()
-            if is_new:
-                pony.call_on_connect(con)
+            con = pool.con
+            if con is None or pool.pid != os.getpid():  # Pony's own checks, without its wrappers
+                con, is_new = pony.provider.connect()
+                if is_new:
+                    pony.call_on_connect(con)
             con.execute("BEGIN IMMEDIATE")
             try:
                 result = operation(con)
@@ -329,8 +333,10 @@ class Database:
         return con
 
     def _raw_read(self, query: Callable[[sqlite3.Connection], T]) -> T:
-        self._require_connection()
-        return self._with_retry(ErrorCode.QUERY_FAILED, lambda: query(self._reader()))
+        con = getattr(self._readers, "con", None) or self._reader()  # _reader checks connect()
+        if self._pony is None:
+            self._require_connection()
+        return self._with_retry(ErrorCode.QUERY_FAILED, lambda: query(con))
 
     # --- instances --------------------------------------------------------------------------------
 
