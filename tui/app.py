@@ -86,6 +86,7 @@ class CodexDashApp(App[None]):
         self._problem: str | None = None
         self._reload_wanted = asyncio.Event()
         self._force_next = False
+        self._tick_wanted = False
         self._detail_wanted: str | None = None
         self._detail_event = asyncio.Event()
         self._loader: OverviewLoader | None = None
@@ -136,7 +137,7 @@ class CodexDashApp(App[None]):
             self._watcher = DatabaseWatcher(self.gateway.config.path, self._on_file_change)
             self.run_worker(self._watcher.run(), group="watch", exclusive=True)
         self.set_interval(SAFETY_POLL_SECONDS, self.request_reload)
-        self.set_interval(CLOCK_REFRESH_SECONDS, partial(self.request_reload, force=True))
+        self.set_interval(CLOCK_REFRESH_SECONDS, self._clock_tick)
         self.request_reload(force=True)
 
     def on_resize(self, event: events.Resize) -> None:
@@ -199,9 +200,20 @@ class CodexDashApp(App[None]):
             self._apply(overview)
         self.loads_completed += 1
 
+    def _clock_tick(self) -> None:
+        """Relative times and per-minute counts age without commits: re-render them, without
+        re-reading instances or events (a forced reload would re-list all of them)."""
+        if self.live:  # a paused view stays as it is
+            self._tick_wanted = True
+            self.request_reload()
+
     def _load_overview(self, force: bool) -> Overview | None:
         assert self._loader is not None
-        return self._loader.load(force=force)
+        overview = self._loader.load(force=force)
+        if overview is None and self._tick_wanted:
+            overview = self._loader.tick()
+        self._tick_wanted = False
+        return overview
 
     def load_detail_sync(self, instance_id: str, limit: int = 60) -> InstanceDetail:
         """Runs on the database thread (through the gateway)."""

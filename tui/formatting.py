@@ -5,8 +5,9 @@ Every function takes `now` explicitly so that snapshots with a fixed clock are d
 
 from __future__ import annotations
 
+import functools
 import os
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import humanize
 from rich.text import Text
@@ -55,7 +56,14 @@ def ago(moment: datetime | None, now: datetime) -> str:
         return "just now"
     if delta.total_seconds() < 5:
         return "just now"
-    return humanize.naturaltime(delta)
+    # humanize ignores sub-seconds, and the seconds from a day on: with those dropped the text is
+    # the same, and a 1,000-row table re-formats its times from a cache (naturaltime is ~50 us).
+    return _natural_ago(delta.days, 0 if delta.days >= 1 else delta.seconds)
+
+
+@functools.lru_cache(maxsize=8192)
+def _natural_ago(days: int, seconds: int) -> str:
+    return humanize.naturaltime(timedelta(days=days, seconds=seconds))
 
 
 def short_ago(moment: datetime | None, now: datetime) -> str:

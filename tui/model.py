@@ -7,6 +7,7 @@ seen, so a commit of one event costs a rowid range scan, not a count over a mill
 from __future__ import annotations
 
 import os
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,9 +22,17 @@ from store import (
     MCPEventRecord,
     RelationshipRecord,
 )
-from store.maintenance import last_backup_time
+from store.maintenance import LAST_BACKUP_KEY, last_backup_time
 
 Clock = Callable[[], datetime]
+
+# What a reload re-reads, and how often (see docs/performance.md, Dashboard):
+FULL_LIST_SECONDS = 10.0  # list every instance at least this often while the file changes
+PROBE_ROWS = 8  # instances read per probe (most recently active, newest created)
+PROBE_SLACK = timedelta(seconds=2)  # commits land out of timestamp order between writers
+COUNTS_SECONDS = 2.0  # header counts (events per minute and hour) at most this often
+BACKUP_SECONDS = 30.0  # the last backup's time (user_config and the backups folder)
+TAIL_EVENTS = 2000  # new events counted row by row; more go through event_activity's GROUP BY
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +114,14 @@ class OverviewLoader:
         self._id_range = (0, 0)
         self._titles: dict[int, str] = {}
         self._file = file_identity(db.path)
+        self._records: dict[str, InstanceRecord] | None = None
+        self._listed_at = 0.0
+        self._watermarks: dict[str, datetime] = {}
+        self._rows: dict[str, InstanceRow] = {}
+        self._touched: set[str] | None = None  # instances with new events in this load; None: all
+        self._counts: tuple[float, int, int] = (-1e9, 0, 0)  # (monotonic, minute, hour)
+        self._backup: tuple[float, datetime | None] = (-1e9, None)
+        self._backup_recorded: str | None = None  # user_config's last-backup value last seen
 
     def check_file(self) -> None:
         """A long-lived connection keeps reading a deleted or replaced file's old inode without
@@ -125,6 +142,7 @@ class OverviewLoader:
         self._activity = {}
         self._id_range = (0, 0)
         self._titles = {}
+        self._records = None
 
     def changed(self) -> bool:
         version = self.db.data_version()
@@ -139,16 +157,29 @@ class OverviewLoader:
         if not self.changed() and not force:
             return None
         now = self.clock()
-        records = self.db.list_instances(InstanceFilter(order_by="created_at"))
-        self._update_activity()
+        events_changed = self._update_activity()
+        records = self._instances(force, events_changed)
         numbers = {r.issue_number for r in records if r.issue_number is not None}
         missing = numbers - self._titles.keys()
         if missing or force:
             self._titles.update(self.db.github_issue_titles(numbers if force else missing))
         rows: dict[str, InstanceRow] = {}
+        previous = self._rows
+        # Rows whose record and events did not change are handed over as the same object
+        # (cheap here, and the table skips them by identity).
+        touched = None if (missing or force) else self._touched
         for record in records:
+            old = previous.get(record.id)
+            if (
+                touched is not None
+                and old is not None
+                and old.record is record
+                and record.id not in touched
+            ):
+                rows[record.id] = old
+                continue
             activity = self._activity.get(record.id)
-            rows[record.id] = InstanceRow(
+            row = InstanceRow(
                 record=record,
                 event_count=activity.count if activity else 0,
                 last_event_at=activity.last_at if activity else None,
@@ -157,20 +188,109 @@ class OverviewLoader:
                 if record.issue_number is not None
                 else None,
             )
+            rows[record.id] = old if old is not None and old == row else row
+        self._rows = rows
+        self._notice_recorded_backup()
+        return self._overview(rows, records, now, force)
+
+    def _notice_recorded_backup(self) -> None:
+        """A backup taken elsewhere (`codex-dash backup`, cron) shows at its commit, not up to
+        BACKUP_SECONDS later: one primary-key read of the recorded time per load."""
+        try:
+            recorded = self.db.get_config(LAST_BACKUP_KEY)
+        except DatabaseError:
+            return
+        if recorded != self._backup_recorded:
+            self._backup_recorded = recorded
+            self._backup = (-1e9, self._backup[1])
+
+    def tick(self) -> Overview | None:
+        """The last overview with the clock moved on (relative times and per-minute counts age
+        without commits): no instance or event is re-read."""
+        if self._records is None:
+            return None
+        return self._overview(self._rows, list(self._records.values()), self.clock(), False)
+
+    def _overview(
+        self,
+        rows: dict[str, InstanceRow],
+        records: list[InstanceRecord],
+        now: datetime,
+        force: bool,
+    ) -> Overview:
         db_bytes, wal_bytes = self.db.file_sizes()
+        mark = time.monotonic()
+        if force or mark - self._counts[0] >= COUNTS_SECONDS:
+            self._counts = (
+                mark,
+                self.db.count_events_since(now - timedelta(minutes=1)),
+                self.db.count_events_since(now - timedelta(hours=1)),
+            )
+        if force or mark - self._backup[0] >= BACKUP_SECONDS:
+            self._backup = (mark, last_backup_time(self.db, self.backup_dir))
         return Overview(
             rows=rows,
             status_counts=dict(Counter(r.status for r in records)),
-            events_last_minute=self.db.count_events_since(now - timedelta(minutes=1)),
-            events_last_hour=self.db.count_events_since(now - timedelta(hours=1)),
+            events_last_minute=self._counts[1],
+            events_last_hour=self._counts[2],
             db_bytes=db_bytes,
             wal_bytes=wal_bytes,
-            last_backup=last_backup_time(self.db, self.backup_dir),
+            last_backup=self._backup[1],
             loaded_at=now,
         )
 
-    def _update_activity(self) -> None:
-        low, high = self.db.event_id_range()
+    def _instances(self, force: bool, events_changed: bool) -> list[InstanceRecord]:
+        """Every instance, re-read in full only when needed: list_instances reads all of them.
+
+        A commit that logged events but changed no instance (the common case: agents at work) is
+        told apart by two small probes, the most recently active and the newest created instances
+        (the store stamps last_activity on every instance write and created_at on creation). A
+        commit that logged no event and that the probes do not explain (a relationship, a
+        deletion, hand-set timestamps) gets a full list, and so does any change after
+        FULL_LIST_SECONDS, which catches writers that stamp nothing.
+        """
+        mark = time.monotonic()
+        if force or self._records is None or mark - self._listed_at >= FULL_LIST_SECONDS:
+            return self._list_all(mark)
+        found: dict[str, InstanceRecord] = {}
+        for order in ("last_activity", "created_at"):
+            probe = self.db.list_instances(
+                InstanceFilter(order_by=order, order_direction="DESC", limit=PROBE_ROWS)
+            )
+            since = self._watermarks.get(order)
+            fresh = [r for r in probe if since is None or getattr(r, order) >= since - PROBE_SLACK]
+            if len(fresh) == PROBE_ROWS:  # more changed than a probe holds
+                return self._list_all(mark)
+            found.update((r.id, r) for r in fresh if self._records.get(r.id) != r)
+        if not found:
+            if not events_changed:  # something the probes cannot see changed
+                return self._list_all(mark)
+            return list(self._records.values())
+        records = dict(self._records)
+        records.update(found)
+        self._remember(records)
+        return list(records.values())
+
+    def _list_all(self, mark: float) -> list[InstanceRecord]:
+        records = self.db.list_instances(InstanceFilter(order_by="created_at"))
+        self._listed_at = mark
+        self._remember({r.id: r for r in records})
+        return records
+
+    def _remember(self, records: dict[str, InstanceRecord]) -> None:
+        self._records = records
+        for order in ("last_activity", "created_at"):
+            stamps = [getattr(r, order) for r in records.values() if getattr(r, order)]
+            if stamps:
+                self._watermarks[order] = max(stamps)
+
+    def _update_activity(self) -> bool:
+        """Count new events; True when events were added (and none removed) since the last load.
+
+        The id range is read as two rowid seeks (max_event_id, the oldest event): one
+        `min(id), max(id)` query scans the whole table (about 0.5 s for a million events)."""
+        oldest = self.db.events_after(0, 1)
+        low, high = (oldest[0].id or 0) if oldest else 0, self.db.max_event_id()
         old_low, old_high = self._id_range
         from_scratch = high < old_high or low > old_low or not self._activity
         if from_scratch:
@@ -178,10 +298,15 @@ class OverviewLoader:
             after = 0
         else:
             after = old_high
-        if high > after or from_scratch:
+        self._touched = None if from_scratch else set()
+        if high > after and not from_scratch and high - after <= TAIL_EVENTS:
+            high = max(high, self._count_tail(after))  # past commits made since max_event_id
+        elif high > after or from_scratch:
             for item in self.db.event_activity(after):
                 current = self._activity.setdefault(item.instance_id, _Activity())
                 current.count += item.count
+                if self._touched is not None:
+                    self._touched.add(item.instance_id)
                 # Commits between the two reads are counted here: the next load starts past them.
                 high = max(high, item.last_id)
                 if item.last_id >= current.last_id:
@@ -189,6 +314,27 @@ class OverviewLoader:
                     current.last_success = item.last_success
                     current.last_at = item.last_timestamp
         self._id_range = (low, high)
+        return high > old_high and not from_scratch  # only added: a removal lists everything
+
+    def _count_tail(self, after: int) -> int:
+        """The few events past `after`, read on the rowid and counted here: event_activity's
+        GROUP BY makes SQLite walk a whole instance_id index (about 0.13 s for a million events)
+        even when only a handful of rows are new."""
+        while True:
+            events = self.db.events_after(after, TAIL_EVENTS)
+            for event in events:
+                current = self._activity.setdefault(event.instance_id, _Activity())
+                current.count += 1
+                if self._touched is not None:
+                    self._touched.add(event.instance_id)
+                event_id = event.id or 0
+                if event_id >= current.last_id:
+                    current.last_id = event_id
+                    current.last_success = event.success
+                    current.last_at = event.timestamp
+                after = max(after, event_id)
+            if len(events) < TAIL_EVENTS:
+                return after
 
     def detail(self, instance_id: str, *, limit: int = 60) -> InstanceDetail:
         """The instance, its newest events, and its family: its parent's other children too,

@@ -94,6 +94,8 @@ class InstanceScreen(Screen[None]):
         except DatabaseError as exc:
             self.notify(exc.message, title=exc.code, severity="error")
             return
+        if not self.is_attached:  # closed (escape) while the page loaded
+            return
         now = self.dash.now()
         self.query_one("#fields", Static).update(field_table(detail, now))
         self.query_one(RelationshipTree).show_detail(detail)
@@ -135,6 +137,8 @@ class InstanceScreen(Screen[None]):
             return
         finally:
             self._loading = False
+        if not self.is_attached:  # closed while the page loaded
+            return
         table.show(events, self.dash.now(), append=True)
         self._exhausted = len(events) < PAGE
         self._title(getattr(self, "_total", table.row_count))
