@@ -9,14 +9,12 @@ import os
 import sqlite3
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
 
 import pytest
+from tuilab import NOW
 
 from agents import tmux
 from demo.seed import build_demo_database
-
-NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 
 import psutil
 import pytest
-from conftest import NOW
 from tuilab import (
+    NOW,
     make_app,
     open_store,
     record_notifications,

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from conftest import NOW
-from tuilab import make_app, plain, run_writer, select, settle, until
+from tuilab import NOW, make_app, plain, run_writer, select, settle, until
 
 pytestmark = pytest.mark.anyio
 SIZE = (120, 40)

@@ -6,11 +6,11 @@ import sqlite3
 from datetime import timedelta
 
 import pytest
-from conftest import NOW
 from textual import events
 from textual.command import CommandPalette
 from textual.widgets import Button, Input, OptionList, Static
 from tuilab import (
+    NOW,
     make_app,
     open_store,
     plain,

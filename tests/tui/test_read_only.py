@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import NOW
 from textual.widgets._footer import FooterKey
-from tuilab import file_hashes, make_app, record_notifications, screen_text, select, settle
+from tuilab import NOW, file_hashes, make_app, record_notifications, screen_text, select, settle
 
 from tui.keymap import DASHBOARD_ACTIONS, MUTATING_ACTIONS
 from tui.screens.help_screen import HelpScreen

@@ -6,16 +6,14 @@ look at the report (or screenshots/) before committing.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
+from tuilab import NOW
 
 from store import DatabaseConfig
 from tui.app import CodexDashApp
 from tui.automation import settle_and_press
 from tui.gateway import DatabaseGateway
 
-NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)  # the demo_db fixture's clock (conftest.NOW)
 WIDE = (120, 40)
 SMALL = (80, 24)
 

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,8 @@ from textual.widgets import Static
 from store import Database, DatabaseConfig, initialize_database
 from tui.app import CodexDashApp
 from tui.gateway import DatabaseGateway
+
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)  # every dashboard test's pinned clock
 
 WRITER = str(Path(__file__).with_name("tui_writer.py"))
 UNTIL_SECONDS = 15.0  # an upper bound for waiting on other processes; never a timing assertion
