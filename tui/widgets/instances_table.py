@@ -52,6 +52,9 @@ LAYOUTS = ("narrow", "medium", "wide")
 NARROW_WIDTHS = {"id": 16, "status": 9, "pr": 5, "seen": 4, "events": 6}
 
 
+VIEW_MARGIN = 10  # rows above and below the screen kept up to date like the visible ones
+
+
 def layout_for(width: int) -> str:
     if width < 100:
         return "narrow"
@@ -120,8 +123,9 @@ class InstancesTable(DataTable):
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
         self._rows: dict[str, InstanceRow] = {}
         self._cells: dict[str, tuple[Any, ...]] = {}
-        self._made_from: dict[str, InstanceRow] = {}  # the row each entry of _cells was made from
-        self._made_second: int | None = None  # `now` in whole seconds when cells were last made
+        # The row object and the second (of `now`) each entry of _cells was made from.
+        self._made: dict[str, tuple[InstanceRow, int]] = {}
+        self._rendering = False
         self._columns: tuple[Column, ...] = ()
         self._layout = ""
         self._width = 0
@@ -150,6 +154,7 @@ class InstancesTable(DataTable):
         self._issue_width = max(10, width - fixed)
         self.clear(columns=True)
         self._cells.clear()
+        self._made.clear()
         for column in columns:
             label = "Seen" if (self._narrow and column.key == "seen") else column.label
             self.add_column(
@@ -218,37 +223,90 @@ class InstancesTable(DataTable):
         visible = [row for row in self._rows.values() if matches(row, self._terms)]
         wanted = {row.id for row in visible}
         reorder = False
-        # A row object the loader handed over again is unchanged; within the same second its
-        # relative time is too, so with 1,000 rows a reload formats only the rows that changed.
+        # Textual's DataTable re-renders every visible cell after any update_cell, even of a row
+        # off screen. So with 1,000 rows: a row object the loader handed over again is unchanged
+        # (and within the same second so is its relative time); a changed row off screen keeps
+        # its old cells until it scrolls into view (the order comes from the rows, not cells).
         second = int(self.now.timestamp())
-        same_second = second == self._made_second
-        self._made_second = second
-        made_from = self._made_from
+        sort_key = SORT_KEYS[self.sort_index].key
+        low, high = self._view_range()
+        made = self._made
+        self._rendering = True
+        try:
+            with self.app.batch_update():
+                removed = [key for key in self._cells if key not in wanted]
+                for gone in removed:
+                    self.remove_row(gone)
+                    del self._cells[gone]
+                    made.pop(gone, None)
+                for row in visible:
+                    before_row, made_second = made.get(row.id, (None, None))
+                    if before_row is row and made_second == second:
+                        continue
+                    old = self._cells.get(row.id)
+                    if old is None:
+                        cells = self._row_cells(row, self.now)
+                        self.add_row(*cells, key=row.id)
+                        reorder = True
+                    else:
+                        if before_row is not None and before_row is not row:
+                            reorder = reorder or sort_key(before_row) != sort_key(row)
+                        if not low <= self.get_row_index(row.id) < high:
+                            continue  # made when it scrolls into view
+                        cells = self._row_cells(row, self.now)
+                        if old != cells:
+                            for column, was, now in zip(self._columns, old, cells, strict=True):
+                                if was != now:
+                                    self.update_cell(row.id, column.key, now)
+                    self._cells[row.id] = cells
+                    made[row.id] = (row, second)
+                if reorder:
+                    self._resort(keep)
+                elif keep is not None and keep in self._cells:
+                    self._restore_cursor(keep)
+                if reorder or removed:  # other rows moved into view
+                    self._refresh_view()
+        finally:
+            self._rendering = False
+        self._announce_selection()
+
+    def _view_range(self) -> tuple[int, int]:
+        """Row indexes on screen, with a margin; everything before the first layout."""
+        height = self.size.height
+        if height <= 0:
+            return 0, 1 << 30
+        top = int(self.scroll_offset.y)
+        return top - VIEW_MARGIN, top + height + VIEW_MARGIN
+
+    def _refresh_view(self) -> None:
+        """Bring rows that came into view up to date (they may hold cells made earlier)."""
+        if self.now is None or not self._cells:
+            return
+        low, high = self._view_range()
+        second = int(self.now.timestamp())
+        rows = self._rows
         with self.app.batch_update():
-            for gone in [key for key in self._cells if key not in wanted]:
-                self.remove_row(gone)
-                del self._cells[gone]
-                made_from.pop(gone, None)
-            for row in visible:
-                if same_second and made_from.get(row.id) is row and row.id in self._cells:
+            for index in range(max(0, low), min(self.row_count, high)):
+                key = self.coordinate_to_cell_key((index, 0)).row_key.value
+                row = rows.get(key or "")
+                if row is None or self._made.get(row.id) == (row, second):
                     continue
-                made_from[row.id] = row
                 cells = self._row_cells(row, self.now)
                 old = self._cells.get(row.id)
-                if old is None:
-                    self.add_row(*cells, key=row.id)
-                    reorder = True
-                elif old != cells:
-                    for column, before, after in zip(self._columns, old, cells, strict=True):
-                        if before != after:
-                            self.update_cell(row.id, column.key, after)
-                            reorder = reorder or column.key == SORT_KEYS[self.sort_index].column
+                if old is not None and old != cells:
+                    for column, was, now in zip(self._columns, old, cells, strict=True):
+                        if was != now:
+                            self.update_cell(row.id, column.key, now)
                 self._cells[row.id] = cells
-            if reorder:
-                self._resort(keep)
-            elif keep is not None and keep in self._cells:
-                self._restore_cursor(keep)
-        self._announce_selection()
+                self._made[row.id] = (row, second)
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if not self._rendering and int(old_value) != int(new_value):
+            self._refresh_view()
+
+    def on_resize(self) -> None:
+        self._refresh_view()
 
     def _resort(self, keep: str | None) -> None:
         sort = SORT_KEYS[self.sort_index]
