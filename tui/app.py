@@ -113,7 +113,9 @@ class CodexDashApp(App[None]):
         with Horizontal(id="detail"):
             yield RelationshipTree(id="tree")
             yield Timeline(id="timeline")
-        yield ProgressBar(id="progress", show_eta=False)
+        # A determinate bar (total set): with no total, a hidden ProgressBar still animates its
+        # indeterminate state 15 times a second, most of the dashboard's idle CPU.
+        yield ProgressBar(id="progress", show_eta=False, total=100)
         yield Footer(show_command_palette=False)
 
     @property

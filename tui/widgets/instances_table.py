@@ -53,6 +53,7 @@ NARROW_WIDTHS = {"id": 16, "status": 9, "pr": 5, "seen": 4, "events": 6}
 
 
 VIEW_MARGIN = 10  # rows above and below the screen kept up to date like the visible ones
+REBUILD_ROWS = 50  # removing more rows than this clears the table and adds the rest back
 
 
 def layout_for(width: int) -> str:
@@ -235,6 +236,12 @@ class InstancesTable(DataTable):
         try:
             with self.app.batch_update():
                 removed = [key for key in self._cells if key not in wanted]
+                if len(removed) > REBUILD_ROWS:  # remove_row is O(rows): a filter rebuilds
+                    self.clear()
+                    self._cells.clear()
+                    made.clear()
+                    removed = []
+                    reorder = True
                 for gone in removed:
                     self.remove_row(gone)
                     del self._cells[gone]
