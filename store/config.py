@@ -38,6 +38,9 @@ class DatabaseConfig:
     retry_delay: int = 1000  # milliseconds, the first backoff step's ceiling
     # Not in the spec: a dashboard used as a monitor opens the file read-only at the SQLite level.
     read_only: bool = False
+    # Not in the spec: viewers and maintenance open an existing file and never create an empty one
+    # (a mistyped path, or a file deleted while the dashboard runs, must not become a new database).
+    create: bool = True
     maintenance: MaintenanceSettings = field(default_factory=MaintenanceSettings)
 
     def __post_init__(self) -> None:

@@ -167,6 +167,11 @@ class Database:
                     ErrorCode.FILE_PERMISSION_DENIED, f"{path} is not readable by this user"
                 )
             return
+        if not exists and not self.config.create:
+            raise DatabaseError(
+                ErrorCode.INITIALIZATION_FAILED,
+                f"{path} does not exist (this opens existing databases only; it creates none)",
+            )
         if exists and not os.access(path, os.R_OK | os.W_OK):
             raise DatabaseError(
                 ErrorCode.FILE_PERMISSION_DENIED,

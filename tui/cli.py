@@ -58,7 +58,9 @@ def add_db_option(parser: argparse.ArgumentParser) -> None:
 
 
 def resolve_config(db: str | None, *, read_only: bool) -> DatabaseConfig:
-    overrides: dict[str, object] = {"read_only": read_only}
+    """The command line's database: --db, else $DATABASE_URL, else ./claude-codex.db. The
+    dashboard and maintenance open an existing file only (create=False)."""
+    overrides: dict[str, object] = {"read_only": read_only, "create": False}
     if db:
         overrides["local_file"] = db
     return DatabaseConfig.from_env(**overrides)

@@ -8,13 +8,12 @@ Existing files only: a typo in --db must not leave an empty database behind.
 from __future__ import annotations
 
 import argparse
-import os
 import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
-from store import Database, DatabaseConfig, DatabaseError, ErrorCode
+from store import Database, DatabaseError
 from store import maintenance as m
 
 COMMANDS = ("backup", "vacuum", "prune", "maintain")
@@ -61,7 +60,7 @@ def run_command(args: Sequence[str]) -> int:
         config = resolve_config(options.db, read_only=False)
         path = config.path
         handler = HANDLERS[options.command]
-        with open_existing(config) as db:
+        with Database(config) as db:  # create=False: maintenance never makes a database
             for line in handler(db, options):
                 print(line)
         return 0
@@ -75,22 +74,6 @@ def run_command(args: Sequence[str]) -> int:
         return 130
     except Exception as exc:  # never a traceback in a cron mail
         return fail(f"{options_command(args)} {path}: {type(exc).__name__}: {one_line(str(exc))}")
-
-
-class open_existing:  # a context manager that reads like a function
-    """Connect to a database that must already exist (maintenance never creates one)."""
-
-    def __init__(self, config: DatabaseConfig) -> None:
-        self.db = Database(config)
-
-    def __enter__(self) -> Database:
-        if not os.path.exists(self.db.path):
-            raise DatabaseError(ErrorCode.INITIALIZATION_FAILED, "the file does not exist")
-        self.db.connect()
-        return self.db
-
-    def __exit__(self, *exc: object) -> None:
-        self.db.disconnect()
 
 
 def do_backup(db: Database, options: argparse.Namespace) -> list[str]:

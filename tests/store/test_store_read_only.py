@@ -111,6 +111,14 @@ def test_missing_file_is_not_created(open_db, db_path):
     assert not db_path.exists()
 
 
+def test_create_false_never_makes_a_database(open_db, db_path):
+    """The dashboard and maintenance commands open existing files only: a mistyped path, or a file
+    deleted while the dashboard runs, must not turn into a new empty database."""
+    error = expect_error(ErrorCode.INITIALIZATION_FAILED, open_db, create=False)
+    assert str(db_path) in str(error) and "does not exist" in str(error)
+    assert not db_path.exists()
+
+
 def make_shared_db(open_db, folder, **config):
     path = folder / "claude-codex.db"
     db = open_db(path, **config)
