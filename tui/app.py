@@ -200,6 +200,8 @@ class CodexDashApp(App[None]):
             self._render_header()
         if overview is not None:
             self._apply(overview)
+            if overview.counting:  # the instances are on screen: now count their events
+                self.request_reload(force=True)
         self.loads_completed += 1
 
     def _clock_tick(self) -> None:

@@ -10,7 +10,7 @@ import os
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from store import (
@@ -72,6 +72,7 @@ class Overview:
     wal_bytes: int
     last_backup: datetime | None
     loaded_at: datetime
+    counting: bool = False  # event counts not read yet (shown as …): the next load has them
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +120,7 @@ class OverviewLoader:
         self._watermarks: dict[str, datetime] = {}
         self._rows: dict[str, InstanceRow] = {}
         self._touched: set[str] | None = None  # instances with new events in this load; None: all
+        self._counting_deferred = False
         self._counts: tuple[float, int, int] = (-1e9, 0, 0)  # (monotonic, minute, hour)
         self._backup: tuple[float, datetime | None] = (-1e9, None)
         self._backup_recorded: str | None = None  # user_config's last-backup value last seen
@@ -157,7 +159,12 @@ class OverviewLoader:
         if not self.changed() and not force:
             return None
         now = self.clock()
-        events_changed = self._update_activity()
+        counting = not self._counting_deferred
+        if counting:  # first load: the instances at once; counting 1M events takes a second
+            self._counting_deferred = True
+            events_changed = False
+        else:
+            events_changed = self._update_activity()
         records = self._instances(force, events_changed)
         numbers = {r.issue_number for r in records if r.issue_number is not None}
         missing = numbers - self._titles.keys()
@@ -181,7 +188,7 @@ class OverviewLoader:
             activity = self._activity.get(record.id)
             row = InstanceRow(
                 record=record,
-                event_count=activity.count if activity else 0,
+                event_count=activity.count if activity else (-1 if counting else 0),
                 last_event_at=activity.last_at if activity else None,
                 last_event_failed=bool(activity and not activity.last_success),
                 issue_title=self._titles.get(record.issue_number)
@@ -191,7 +198,8 @@ class OverviewLoader:
             rows[record.id] = old if old is not None and old == row else row
         self._rows = rows
         self._notice_recorded_backup()
-        return self._overview(rows, records, now, force)
+        overview = self._overview(rows, records, now, force)
+        return replace(overview, counting=True) if counting else overview
 
     def _notice_recorded_backup(self) -> None:
         """A backup taken elsewhere (`codex-dash backup`, cron) shows at its commit, not up to

@@ -350,7 +350,9 @@ class InstancesTable(DataTable):
             "pr": Text(f"#{record.pr_number}", style="cyan") if record.pr_number else "",
             "agent": str(record.agent_number or ""),
             "seen": short_ago(row.last_seen, now) if narrow else ago(row.last_seen, now),
-            "events": Text(f"{row.event_count:,}", justify="right"),
+            "events": Text(
+                f"{row.event_count:,}" if row.event_count >= 0 else "…", justify="right"
+            ),
         }
         return tuple(values[column.key] for column in self._columns)
 
