@@ -2,88 +2,30 @@
 
 from __future__ import annotations
 
-import itertools
 import json
-import os
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
-from store import Database, DatabaseConfig, InstanceRecord, MCPEventRecord, initialize_database
+from testkit import (  # noqa: F401 - the reliability tests import these from here
+    NOBODY,
+    dump,
+    integrity,
+    make_event,
+    make_instance,
+    raw,
+)
+from testkit import subprocess_env as env
+
+from store import Database, DatabaseConfig, initialize_database
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 WRITER = Path(__file__).with_name("rel_writer.py")
-NOBODY = 65534
-_ids = itertools.count(1)
-
-
-def make_instance(**overrides: Any) -> InstanceRecord:
-    n = next(_ids)
-    fields: dict[str, Any] = {
-        "id": f"rel-{n}-a1",
-        "type": "coding",
-        "status": "started",
-        "worktree_path": f"/tmp/worktrees/rel-{n}",
-        "branch_name": f"rel-{n}",
-        "tmux_session": f"rel-{n}-a1",
-    }
-    fields.update(overrides)
-    return InstanceRecord(**fields)
-
-
-def make_event(instance_id: str, **overrides: Any) -> MCPEventRecord:
-    fields: dict[str, Any] = {"instance_id": instance_id, "tool_name": "run_tests", "success": True}
-    fields.update(overrides)
-    return MCPEventRecord(**fields)
 
 
 def open_store(path: Path | str, **config: Any) -> Database:
     return initialize_database(DatabaseConfig(local_file=str(path), **config))
-
-
-def raw(path: Path | str) -> sqlite3.Connection:
-    con = sqlite3.connect(str(path), isolation_level=None)
-    con.execute("PRAGMA busy_timeout = 10000")
-    return con
-
-
-def integrity(path: Path | str) -> str:
-    con = raw(path)
-    try:
-        return "; ".join(str(r[0]) for r in con.execute("PRAGMA integrity_check"))
-    finally:
-        con.close()
-
-
-def dump(path: Path | str) -> dict[str, list[tuple]]:
-    """Every row of every table with each value's stored type, in rowid order (opened read-only,
-    so dumping never changes what it dumps)."""
-    uri = "file:" + str(Path(path).resolve()) + "?mode=ro"
-    con = sqlite3.connect(uri, uri=True, isolation_level=None)
-    try:
-        tables = [
-            name
-            for (name,) in con.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
-            )
-        ]
-        out = {}
-        for table in tables:
-            columns = [row[1] for row in con.execute(f'PRAGMA table_info("{table}")')]
-            typed = ", ".join(f'"{c}", typeof("{c}")' for c in columns)
-            out[table] = con.execute(f'SELECT {typed} FROM "{table}" ORDER BY rowid').fetchall()
-        return out
-    finally:
-        con.close()
-
-
-def env(**extra: str) -> dict[str, str]:
-    found = dict(os.environ)
-    found["PYTHONPATH"] = str(PROJECT_ROOT) + os.pathsep + found.get("PYTHONPATH", "")
-    found.update(extra)
-    return found
 
 
 def writer_command(*args: object) -> list[str]:

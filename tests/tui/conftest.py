@@ -17,11 +17,6 @@ from agents import tmux
 from demo.seed import build_demo_database
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 def checkpoint(path: str) -> None:
     """Fold the -wal into the main file so every test starts from one stable file."""
     con = sqlite3.connect(path)

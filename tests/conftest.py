@@ -1,4 +1,4 @@
-"""Fixtures for the reliability tests: real files in tmp_path, real processes, no mocks."""
+"""Fixtures every test folder shares: real files in tmp_path, a private key file, uid 65534."""
 
 from __future__ import annotations
 
@@ -33,8 +33,8 @@ def db_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def world_dir() -> Iterator[Path]:
-    """A folder uid 65534 can reach (tmp_path's parents are root-only)."""
-    folder = Path(tempfile.mkdtemp(prefix="codex-dash-rel-", dir="/tmp"))
+    """A folder uid 65534 can reach (tmp_path's parents are root-only, 0700)."""
+    folder = Path(tempfile.mkdtemp(prefix="codex-dash-test-", dir="/tmp"))
     folder.chmod(0o755)
     yield folder
     shutil.rmtree(folder, ignore_errors=True)
@@ -43,17 +43,11 @@ def world_dir() -> Iterator[Path]:
 @pytest.fixture
 def needs_root() -> None:
     if os.geteuid() != 0:
-        pytest.skip("dropping to uid 65534 and mounting tmpfs need root")
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers", "slow: heavy variants; run with -m slow or CODEX_DASH_SLOW=1"
-    )
+        pytest.skip("dropping to uid 65534 (and mounting tmpfs) needs root")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The default run stays light: slow variants only when asked for."""
+    """The default run stays light: `slow` variants only with -m slow or CODEX_DASH_SLOW=1."""
     if os.environ.get("CODEX_DASH_SLOW") == "1" or "slow" in (config.option.markexpr or ""):
         return
     skip = pytest.mark.skip(reason="slow: run with -m slow or CODEX_DASH_SLOW=1")
