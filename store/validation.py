@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
+from dataclasses import fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -174,25 +175,7 @@ def url(field: str, value: Any) -> str | None:
 
 
 # Fields update_instance may change: id is the key, status goes through update_instance_status.
-UPDATABLE_INSTANCE_FIELDS = frozenset(
-    {
-        "type",
-        "worktree_path",
-        "branch_name",
-        "base_branch",
-        "tmux_session",
-        "claude_pid",
-        "issue_number",
-        "pr_number",
-        "pr_url",
-        "parent_instance_id",
-        "created_at",
-        "terminated_at",
-        "last_activity",
-        "system_prompt",
-        "agent_number",
-    }
-)
+UPDATABLE_INSTANCE_FIELDS = frozenset(f.name for f in fields(InstanceRecord)) - {"id", "status"}
 
 
 def instance_updates(updates: dict[str, Any]) -> dict[str, Any]:
