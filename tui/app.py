@@ -253,6 +253,7 @@ class CodexDashApp(App[None]):
             live=self.live,
             read_only=self.read_only,
             pending=self._pending,
+            snapshot=self.gateway.is_snapshot,
             problem=self._problem,
             db_name=display_path(self.gateway.config.path),
         )
@@ -323,9 +324,8 @@ class CodexDashApp(App[None]):
             return False
         if screen is not self.screen_stack[0]:
             return action in INSTANCE_SCREEN_ACTIONS
-        if action == "filter" and isinstance(self.focused, Input):
-            return False  # `/` is a priority binding: inside the filter it is just a character
-        return True
+        # `/` is a priority binding: inside the filter it is just a character.
+        return not (action == "filter" and isinstance(self.focused, Input))
 
     def on_key(self, event: events.Key) -> None:
         """In read-only mode the mutating keys are refused out loud, not silently."""

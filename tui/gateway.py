@@ -37,6 +37,10 @@ class DatabaseGateway:
         """Open on the database thread and wait: start-up errors surface before the UI starts."""
         return self._executor.submit(self.ensure_open).result()
 
+    @property
+    def is_snapshot(self) -> bool:
+        return self._db is not None and self._db.is_snapshot
+
     def ensure_open(self) -> Database:
         """The open database, opening it first if needed; call it on the database thread."""
         if self._db is None:

@@ -135,7 +135,8 @@ class OverviewLoader:
                 ErrorCode.NOT_CONNECTED,
                 f"{self.db.path} is missing (deleted or moved); waiting for it to come back",
             )
-        if current == self._file and self.db.is_connected():
+        writer_arrived = self.db.is_snapshot and os.path.exists(self.db.path + "-shm")
+        if current == self._file and self.db.is_connected() and not writer_arrived:
             return
         self.db.disconnect()
         self.db.connect()  # raises, and is retried on the next load, if the new file is unusable

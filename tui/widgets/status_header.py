@@ -8,17 +8,11 @@ from datetime import datetime
 from rich.text import Text
 from textual.widgets import Static
 
+from store import INSTANCE_STATUSES
+
 from ..formatting import STATUS_RICH, ago, size
 from ..model import Overview
 
-HEADER_STATUSES = (
-    "started",
-    "waiting_review",
-    "pr_created",
-    "pr_merged",
-    "pr_closed",
-    "terminated",
-)
 SHORT = {
     "started": "started",
     "waiting_review": "review",
@@ -38,6 +32,7 @@ class StatusHeader(Static):
         live: bool,
         read_only: bool,
         pending: bool,
+        snapshot: bool = False,
         problem: str | None,
         db_name: str,
     ) -> None:
@@ -55,6 +50,10 @@ class StatusHeader(Static):
         if read_only:
             line.append(" ")
             line.append(" READ-ONLY ", style="bold white on blue")
+        if snapshot:
+            line.append(
+                " snapshot: folder not writable, live once a writer opens it", style="yellow"
+            )
         line.append(f"  {db_name}", style="dim")
         if overview is not None and not problem:
             line.append(f"  {size(overview.db_bytes)}")
@@ -70,7 +69,7 @@ class StatusHeader(Static):
             second.append(" " + problem, style="bold red")
         elif overview is not None:
             second.append(" ")
-            for status in HEADER_STATUSES:
+            for status in INSTANCE_STATUSES:
                 count = overview.status_counts.get(status, 0)
                 style = STATUS_RICH[status] if count else "dim"
                 second.append(f"{SHORT[status]} {count}", style=style)
