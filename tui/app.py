@@ -33,6 +33,7 @@ from .screens.help_screen import HelpScreen
 from .screens.instance_screen import InstanceScreen
 from .screens.status_dialog import StatusDialog
 from .watcher import DatabaseWatcher
+from .widgets.filter_input import FilterInput
 from .widgets.instances_table import InstancesTable
 from .widgets.relationship_tree import RelationshipTree
 from .widgets.status_header import StatusHeader
@@ -105,7 +106,7 @@ class CodexDashApp(App[None]):
         yield StatusHeader(id="header")
         with Horizontal(id="filter-bar"):
             yield Label(" / ", id="filter-label")
-            yield Input(
+            yield FilterInput(
                 placeholder="words from id, status, branch, issue…   enter: to the table · esc: clear",
                 id="filter",
             )
