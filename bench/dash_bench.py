@@ -72,6 +72,7 @@ class Plan:
     startups: int  # tmux start-ups per app (median reported)
     key_presses: int  # cursor moves; filter and open are measured a few times each
     store_sizes: store_bench.Sizes | None
+    settle_seconds: float = 3.0  # after the last tmux start-up, before idle CPU is measured
 
 
 FULL = Plan(1000, 2000, 1_000_000, 200, 4, 500.0, 30.0, 3, 40, store_bench.FULL)
@@ -564,7 +565,7 @@ def in_tmux(db: str, plan: Plan, results: Results) -> None:
                 tmux.kill_session(f"m{k}")
                 tmux.kill_session(f"d{k}")
         dash, base = psutil.Process(dash_runs[-1].pid), psutil.Process(base_runs[-1].pid)
-        time.sleep(3.0)  # past the start-up reload and the first clock tick
+        time.sleep(plan.settle_seconds)  # past the start-up loads
         peaks = {dash.pid: max(r.peak_rss for r in dash_runs), base.pid: 0}
         peaks[base.pid] = max(r.peak_rss for r in base_runs)
         before = {p.pid: p.cpu_times() for p in (dash, base)}

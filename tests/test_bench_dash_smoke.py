@@ -17,13 +17,14 @@ TINY = dash_bench.Plan(
     instances=50,
     relationships=40,
     events=2000,
-    changes=4,
+    changes=3,
     load_writers=2,
     load_rate=50.0,
     idle_seconds=0.5,
     startups=1,
     key_presses=2,
     store_sizes=None,
+    settle_seconds=0.2,
 )
 
 
