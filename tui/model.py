@@ -32,7 +32,6 @@ PROBE_ROWS = 8  # instances read per probe (most recently active, newest created
 PROBE_SLACK = timedelta(seconds=2)  # commits land out of timestamp order between writers
 COUNTS_SECONDS = 2.0  # header counts (events per minute and hour) at most this often
 BACKUP_SECONDS = 30.0  # the last backup's time (user_config and the backups folder)
-TAIL_EVENTS = 2000  # new events counted row by row; more go through event_activity's GROUP BY
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,10 +295,9 @@ class OverviewLoader:
     def _update_activity(self) -> bool:
         """Count new events; True when events were added (and none removed) since the last load.
 
-        The id range is read as two rowid seeks (max_event_id, the oldest event): one
-        `min(id), max(id)` query scans the whole table (about 0.5 s for a million events)."""
-        oldest = self.db.events_after(0, 1)
-        low, high = (oldest[0].id or 0) if oldest else 0, self.db.max_event_id()
+        Both queries stay on the rowid: the id range is two seeks, and new events are one range
+        scan grouped in a small temp b-tree, whatever the table's size."""
+        low, high = self.db.event_id_range()
         old_low, old_high = self._id_range
         from_scratch = high < old_high or low > old_low or not self._activity
         if from_scratch:
@@ -308,9 +306,7 @@ class OverviewLoader:
         else:
             after = old_high
         self._touched = None if from_scratch else set()
-        if high > after and not from_scratch and high - after <= TAIL_EVENTS:
-            high = max(high, self._count_tail(after))  # past commits made since max_event_id
-        elif high > after or from_scratch:
+        if high > after or from_scratch:
             for item in self.db.event_activity(after):
                 current = self._activity.setdefault(item.instance_id, _Activity())
                 current.count += item.count
@@ -324,26 +320,6 @@ class OverviewLoader:
                     current.last_at = item.last_timestamp
         self._id_range = (low, high)
         return high > old_high and not from_scratch  # only added: a removal lists everything
-
-    def _count_tail(self, after: int) -> int:
-        """The few events past `after`, read on the rowid and counted here: event_activity's
-        GROUP BY makes SQLite walk a whole instance_id index (about 0.13 s for a million events)
-        even when only a handful of rows are new."""
-        while True:
-            events = self.db.events_after(after, TAIL_EVENTS)
-            for event in events:
-                current = self._activity.setdefault(event.instance_id, _Activity())
-                current.count += 1
-                if self._touched is not None:
-                    self._touched.add(event.instance_id)
-                event_id = event.id or 0
-                if event_id >= current.last_id:
-                    current.last_id = event_id
-                    current.last_success = event.success
-                    current.last_at = event.timestamp
-                after = max(after, event_id)
-            if len(events) < TAIL_EVENTS:
-                return after
 
     def detail(self, instance_id: str, *, limit: int = 60) -> InstanceDetail:
         """The instance, its newest events, and its family: its parent's other children too,

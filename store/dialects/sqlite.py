@@ -220,8 +220,10 @@ def event_activity(con: sqlite3.Connection, after_id: int = 0) -> list[tuple]:
     """
     if after_id > 0:
         return con.execute(
+            # `+instance_id`: group in a temp b-tree over the rowid range, instead of walking the
+            # whole instance_id index to avoid that sort.
             "SELECT instance_id, count(*), max(id), success, timestamp FROM mcp_events "
-            "WHERE id > ? GROUP BY instance_id",
+            "WHERE id > ? GROUP BY +instance_id",
             (after_id,),
         ).fetchall()
     totals = con.execute(
@@ -233,8 +235,10 @@ def event_activity(con: sqlite3.Connection, after_id: int = 0) -> list[tuple]:
 
 def event_id_range(con: sqlite3.Connection) -> tuple[int, int]:
     """(min id, max id): both O(log n) on the rowid; they reveal pruning or a replaced file."""
+    # Two subqueries: min() and max() together in one SELECT make SQLite scan the whole table.
     low, high = con.execute(
-        "SELECT coalesce(min(id), 0), coalesce(max(id), 0) FROM mcp_events"
+        "SELECT coalesce((SELECT min(id) FROM mcp_events), 0), "
+        "coalesce((SELECT max(id) FROM mcp_events), 0)"
     ).fetchone()
     return int(low), int(high)
 

@@ -35,6 +35,9 @@ class EventTable(DataTable):
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)  # type: ignore[arg-type]
 
     def on_mount(self) -> None:
+        self._add_columns()
+
+    def _add_columns(self) -> None:
         self.add_column("Time", key="time", width=8)
         self.add_column("Tool", key="tool", width=20 if self.app.size.width >= 100 else 13)
         self.add_column("OK", key="ok", width=2)
@@ -42,8 +45,9 @@ class EventTable(DataTable):
 
     def show(self, events: list[MCPEventRecord], now: datetime, *, append: bool = False) -> None:
         with self.app.batch_update():
-            if not append:
-                self.clear()
+            if not append:  # columns too: the detail column fits these events, not earlier ones
+                self.clear(columns=True)
+                self._add_columns()
             for event in events:
                 key = str(event.id)
                 if key not in self.rows:
