@@ -27,7 +27,7 @@ from store import MCPEventRecord, allowed_next
 from tui.keymap import DASHBOARD_ACTIONS, display_key, visible_actions
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.help_screen import HelpScreen
-from tui.screens.instance_screen import PAGE, InstanceScreen
+from tui.screens.instance_screen import FIRST_PAGE, PAGE, InstanceScreen
 from tui.screens.status_dialog import StatusDialog
 from tui.widgets.status_header import StatusHeader
 from tui.widgets.timeline import EventTable
@@ -63,7 +63,7 @@ async def test_enter_opens_the_selected_instance_and_escape_returns(demo_db):
         for expected in ("work-121-a1", "waiting_review", "coding", "tmux_session", "branch_name"):
             assert expected in fields
         with open_store(demo_db) as db:
-            assert table.row_count == min(PAGE, db.count_events("work-121-a1"))
+            assert table.row_count == min(FIRST_PAGE, db.count_events("work-121-a1"))
         await pilot.press("escape")
         await settle(app, pilot)
         assert not isinstance(app.screen, InstanceScreen)
@@ -72,7 +72,7 @@ async def test_enter_opens_the_selected_instance_and_escape_returns(demo_db):
 
 
 async def test_instance_events_are_paged_never_loaded_whole(demo_db):
-    total_extra = 2 * PAGE + 50
+    total_extra = FIRST_PAGE + PAGE + 50  # three pages: the first, `m`, and one at the end
     with open_store(demo_db) as db:
         before = db.count_events("work-131-a1")
         db.log_mcp_events(
@@ -85,7 +85,7 @@ async def test_instance_events_are_paged_never_loaded_whole(demo_db):
             for i in range(total_extra)
         )
         total = db.count_events("work-131-a1")
-    assert total == before + total_extra > 2 * PAGE
+    assert FIRST_PAGE + PAGE < total == before + total_extra <= FIRST_PAGE + 2 * PAGE
 
     app = make_app(demo_db, now=NOW)
     async with app.run_test(size=SIZE) as pilot:
@@ -98,16 +98,16 @@ async def test_instance_events_are_paged_never_loaded_whole(demo_db):
         table = screen.query_one(EventTable)
         await until(pilot, lambda: table.row_count > 0, what="the first page")
         await pilot.pause()
-        assert table.row_count == PAGE
+        assert table.row_count == FIRST_PAGE
         # `m` loads exactly one more page
         await pilot.press("m")
-        await until(pilot, lambda: table.row_count > PAGE, what="the second page")
+        await until(pilot, lambda: table.row_count > FIRST_PAGE, what="the second page")
         await pilot.pause()
-        assert table.row_count == 2 * PAGE
+        assert table.row_count == FIRST_PAGE + PAGE
         # moving to the end loads the next (last) page
         table.focus()
         await pilot.press("ctrl+end")  # DataTable: `end` is the last column
-        await until(pilot, lambda: table.row_count > 2 * PAGE, what="the page at the end")
+        await until(pilot, lambda: table.row_count > FIRST_PAGE + PAGE, what="the page at the end")
         await pilot.pause()
         assert table.row_count == total
         ids = [int(table.coordinate_to_cell_key((i, 0)).row_key.value) for i in range(total)]
