@@ -46,7 +46,7 @@ INSTANCE_SCREEN_ACTIONS = frozenset(
 )
 LOOP_GROUPS = frozenset({"reload", "detail", "watch"})  # workers that run for the app's lifetime
 SAFETY_POLL_SECONDS = 2.0  # catches commits on file systems whose events watchfiles misses
-CLOCK_REFRESH_SECONDS = 30.0  # relative times and per-minute counts age without commits
+CLOCK_REFRESH_SECONDS = 60.0  # relative times ("3 minutes ago") and per-minute counts age; a tick re-renders the visible rows
 
 
 def utc_now() -> datetime:
