@@ -102,6 +102,9 @@ class CodexDashApp(App[None]):
 
     # --- layout -----------------------------------------------------------------------------------
 
+    def on_load(self) -> None:
+        self.install_screen(InstanceScreen(), name="instance")
+
     def compose(self) -> ComposeResult:
         yield StatusHeader(id="header")
         with Horizontal(id="filter-bar"):
@@ -366,7 +369,10 @@ class CodexDashApp(App[None]):
     def action_open_instance(self) -> None:
         row = self._require_selection()
         if row is not None:
-            self.push_screen(InstanceScreen(row.id))
+            screen = self.get_screen("instance")
+            assert isinstance(screen, InstanceScreen)
+            screen.show_instance(row.id)
+            self.push_screen(screen)
 
     def action_filter(self) -> None:
         self.query_one("#filter-bar").add_class("visible")

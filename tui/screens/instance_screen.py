@@ -62,11 +62,16 @@ class InstanceScreen(Screen[None]):
         Binding("m", "more", "More events", id="instance.more"),
     ]
 
-    def __init__(self, instance_id: str) -> None:
+    def __init__(self, instance_id: str = "") -> None:
         super().__init__()
         self.instance_id = instance_id
         self._exhausted = False
         self._loading = False
+
+    def show_instance(self, instance_id: str) -> None:
+        """The app keeps one instance screen and reuses it: composing and styling a new screen
+        cost more than loading its data."""
+        self.instance_id = instance_id
 
     @property
     def dash(self) -> CodexDashApp:
@@ -83,9 +88,16 @@ class InstanceScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#fields-scroll").border_title = self.instance_id
         self.query_one("#instance-tree").border_title = "Relationships"
-        self.query_one(EventTable).focus()
+
+    def on_screen_resume(self) -> None:
+        self.query_one("#fields-scroll").border_title = self.instance_id
+        self._exhausted, self._loading = False, False
+        table = self.query_one(EventTable)
+        table.show([], self.dash.now())
+        self.query_one("#fields", Static).update("")
+        self.query_one("#events-title", Static).update("Timeline: loading…")
+        table.focus()
         self.load_first_page()
 
     @work(exclusive=True, group="instance-page")
@@ -97,7 +109,7 @@ class InstanceScreen(Screen[None]):
         except DatabaseError as exc:
             self.notify(exc.message, title=exc.code, severity="error")
             return
-        if not self.is_attached:  # closed (escape) while the page loaded
+        if not self.is_current:  # closed (escape) while the page loaded
             return
         now = self.dash.now()
         self.query_one("#fields", Static).update(field_table(detail, now))
@@ -140,7 +152,7 @@ class InstanceScreen(Screen[None]):
             return
         finally:
             self._loading = False
-        if not self.is_attached:  # closed while the page loaded
+        if not self.is_current:  # closed while the page loaded
             return
         table.show(events, self.dash.now(), append=True)
         self._exhausted = len(events) < PAGE
