@@ -111,6 +111,8 @@ def protection_reason(pid: int) -> str | None:
             return f"pid {pid} leads this dashboard's login session"
     except OSError:
         pass
+    if pid == os.getpgrp():  # even after the leader exited: its id is our group's id
+        return f"pid {pid} leads this dashboard's own process group"
     try:
         if os.getpgid(pid) == os.getpgrp():
             return f"pid {pid} is in this dashboard's own process group"
