@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from testkit import T0, make_instance
 
 from store import Database, DatabaseConfig, initialize_database
 
@@ -29,3 +31,25 @@ def open_db(db_path: Path) -> Iterator[Callable[..., Database]]:
 @pytest.fixture
 def db(open_db: Callable[..., Database]) -> Database:
     return open_db()
+
+
+@pytest.fixture
+def three(db: Database) -> Database:
+    """A planning instance p-1 with a coding child c-1 (waiting_review), and a review r-1."""
+    db.create_instance(make_instance(id="p-1", type="planning", issue_number=4, last_activity=T0))
+    db.create_instance(
+        make_instance(
+            id="c-1",
+            type="coding",
+            status="waiting_review",
+            issue_number=4,
+            parent_instance_id="p-1",
+            last_activity=T0 + timedelta(seconds=2),
+        )
+    )
+    db.create_instance(
+        make_instance(
+            id="r-1", type="review", issue_number=5, last_activity=T0 + timedelta(seconds=1)
+        )
+    )
+    return db

@@ -324,27 +324,6 @@ def test_delete_instance_removes_its_events_and_relationships(db, db_path):
 # (formerly Pony query-shape tests; list_instances now builds its SELECT in store.dialects.sqlite)
 
 
-@pytest.fixture
-def three(db):
-    db.create_instance(make_instance(id="p-1", type="planning", issue_number=4, last_activity=T0))
-    db.create_instance(
-        make_instance(
-            id="c-1",
-            type="coding",
-            status="waiting_review",
-            issue_number=4,
-            parent_instance_id="p-1",
-            last_activity=T0 + timedelta(seconds=2),
-        )
-    )
-    db.create_instance(
-        make_instance(
-            id="r-1", type="review", issue_number=5, last_activity=T0 + timedelta(seconds=1)
-        )
-    )
-    return db
-
-
 def test_filter_attribute_in_list(three):  # lambda i: i.type in types
     assert ids(three.list_instances(InstanceFilter(types=["coding", "review"]))) == ["c-1", "r-1"]
     assert ids(three.list_instances(InstanceFilter(statuses=["waiting_review"]))) == ["c-1"]

@@ -18,27 +18,6 @@ from store_helpers import T0, make_event, make_instance, query
 from store import RelationshipRecord
 
 
-@pytest.fixture
-def three(db):
-    db.create_instance(make_instance(id="p-1", type="planning", issue_number=4, last_activity=T0))
-    db.create_instance(
-        make_instance(
-            id="c-1",
-            type="coding",
-            status="waiting_review",
-            issue_number=4,
-            parent_instance_id="p-1",
-            last_activity=T0 + timedelta(seconds=2),
-        )
-    )
-    db.create_instance(
-        make_instance(
-            id="r-1", type="review", issue_number=5, last_activity=T0 + timedelta(seconds=1)
-        )
-    )
-    return db
-
-
 def ids(records):
     return [r.id for r in records]
 
