@@ -19,14 +19,14 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Input, Label, ProgressBar
+from textual.widgets import DataTable, Input, Label, ProgressBar
 
 from store import DatabaseError
 from store.maintenance import backup_to_folder
 
 from .formatting import display_path, size
 from .gateway import DatabaseGateway
-from .keymap import DASHBOARD_ACTIONS, MUTATING_ACTIONS, visible_actions
+from .keymap import DASHBOARD_ACTIONS, MUTATING_ACTIONS, key_hints, visible_actions
 from .model import Clock, InstanceDetail, InstanceRow, Overview, OverviewLoader
 from .screens.confirm import ConfirmScreen
 from .screens.help_screen import HelpScreen
@@ -35,10 +35,12 @@ from .screens.status_dialog import StatusDialog
 from .watcher import DatabaseWatcher
 from .widgets.filter_input import FilterInput
 from .widgets.instances_table import InstancesTable
+from .widgets.key_bar import KeyBar
 from .widgets.relationship_tree import RelationshipTree
 from .widgets.status_header import StatusHeader
 from .widgets.timeline import Timeline
 
+FILTER_KEYS = (("enter", "To the table"), ("esc", "Clear filter"))
 DASHBOARD_ACTION_NAMES = frozenset(a.action for a in DASHBOARD_ACTIONS) | {"clear_filter"}
 # On the instance screen the table's selection is the instance shown, so these still apply.
 INSTANCE_SCREEN_ACTIONS = frozenset(
@@ -120,7 +122,7 @@ class CodexDashApp(App[None]):
         # A determinate bar (total set): with no total, a hidden ProgressBar still animates its
         # indeterminate state 15 times a second, most of the dashboard's idle CPU.
         yield ProgressBar(id="progress", show_eta=False, total=100)
-        yield Footer(show_command_palette=False)
+        yield KeyBar(id="keys")
 
     @property
     def table(self) -> InstancesTable:
@@ -132,6 +134,7 @@ class CodexDashApp(App[None]):
         self.query_one("#timeline").border_title = "Timeline"
         self.table.configure_columns(self.size.width)
         self.table.focus()
+        self.query_one(KeyBar).show_keys(key_hints(self.read_only))
         self._render_header()
         try:
             await self.gateway.run(self._open_loader)
@@ -375,6 +378,7 @@ class CodexDashApp(App[None]):
             self.push_screen(screen)
 
     def action_filter(self) -> None:
+        self.query_one(KeyBar).show_keys(FILTER_KEYS)
         self.query_one("#filter-bar").add_class("visible")
         # Focus now, not via focus() (deferred behind keys already queued): a fast `/work`
         # must type "work", not sort the table with `o`.
@@ -388,6 +392,7 @@ class CodexDashApp(App[None]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "filter":
             self.table.focus()
+            self.query_one(KeyBar).show_keys(key_hints(self.read_only))
             if self.table.row_count:
                 self.table.move_cursor(row=0)
 
@@ -399,6 +404,7 @@ class CodexDashApp(App[None]):
             bar.remove_class("visible")
             self.table.set_filter("")
             self.table.focus()
+            self.query_one(KeyBar).show_keys(key_hints(self.read_only))
             self._render_header()
 
     def action_cycle_sort(self) -> None:

@@ -88,3 +88,12 @@ def visible_actions(read_only: bool) -> list[KeyAction]:
 
 def display_key(action: KeyAction) -> str:
     return action.key_display or action.key
+
+
+def key_hints(read_only: bool, only: frozenset[str] | None = None) -> list[tuple[str, str]]:
+    """(key, title) for the key bar: the shown actions, optionally only some of them."""
+    return [
+        (display_key(a), a.title)
+        for a in visible_actions(read_only)
+        if a.show and (only is None or a.action in only)
+    ]

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from textual.widgets._footer import FooterKey
 from tuilab import NOW, file_hashes, make_app, record_notifications, screen_text, select, settle
 
 from tui.keymap import DASHBOARD_ACTIONS, MUTATING_ACTIONS
 from tui.screens.help_screen import HelpScreen
+from tui.widgets.key_bar import KeyBar
 
 pytestmark = pytest.mark.anyio
 SIZE = (120, 40)
@@ -22,13 +22,11 @@ async def test_read_only_offers_no_mutating_action(demo_db):
     app = make_app(demo_db, now=NOW, read_only=True)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        # footer
-        footer_actions = {key.action for key in app.query(FooterKey)}
-        footer_keys = {key.key for key in app.query(FooterKey)}
-        assert footer_actions, "the footer shows no keys at all"
-        assert not footer_actions & MUTATING_ACTIONS
-        assert not footer_keys & {"s", "t", "K"}
-        assert "backup" in footer_actions
+        # the key bar
+        bar = str(app.query_one(KeyBar).render())
+        assert " b Backup " in bar, f"the key bar shows no keys: {bar!r}"
+        for action in MUTATING:
+            assert f" {action.key} {action.title} " not in bar
         # bindings the app would run
         active = {b.binding.action for b in app.active_bindings.values()}
         assert not active & MUTATING_ACTIONS

@@ -14,12 +14,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from store import DatabaseError
 
 from ..formatting import STATUS_RICH, ago, clip
+from ..keymap import key_hints
 from ..model import InstanceDetail
+from ..widgets.key_bar import KeyBar
 from ..widgets.relationship_tree import RelationshipTree
 from ..widgets.timeline import EventTable
 
@@ -85,10 +87,16 @@ class InstanceScreen(Screen[None]):
         with Vertical(id="instance-events"):
             yield Static(id="events-title")
             yield EventTable(id="instance-timeline")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#instance-tree").border_title = "Relationships"
+        from ..app import INSTANCE_SCREEN_ACTIONS  # the app decides which keys apply here
+
+        keys = [("esc", "Back"), ("m", "More events")]  # here `q` goes back too, never quits
+        self.query_one(KeyBar).show_keys(
+            keys + key_hints(self.dash.read_only, INSTANCE_SCREEN_ACTIONS - {"quit"})
+        )
 
     def on_screen_resume(self) -> None:
         self.query_one("#fields-scroll").border_title = self.instance_id
