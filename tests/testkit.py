@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import sqlite3
+import subprocess
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -98,3 +101,22 @@ def subprocess_env(**extra: str) -> dict[str, str]:
     found["PYTHONPATH"] = str(PROJECT_ROOT) + os.pathsep + found.get("PYTHONPATH", "")
     found.update(extra)
     return found
+
+
+def start_script(command: Sequence[str]) -> subprocess.Popen[str]:
+    """A helper process (a writer, a worker) of this checkout; it reports one JSON line at the end."""
+    return subprocess.Popen(
+        list(command),
+        cwd=PROJECT_ROOT,
+        env=subprocess_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def finish_script(process: subprocess.Popen[str], timeout: float = 120) -> dict[str, Any]:
+    """Wait for a helper process; its last stdout line is its JSON report."""
+    out, err = process.communicate(timeout=timeout)
+    assert process.returncode == 0, err
+    return json.loads(out.strip().splitlines()[-1])

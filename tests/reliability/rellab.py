@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
@@ -11,10 +10,12 @@ from typing import Any
 from testkit import (  # noqa: F401 - the reliability tests import these from here
     NOBODY,
     dump,
+    finish_script,
     integrity,
     make_event,
     make_instance,
     raw,
+    start_script,
 )
 from testkit import subprocess_env as env
 
@@ -33,20 +34,11 @@ def writer_command(*args: object) -> list[str]:
 
 
 def start_writer(*args: object) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        writer_command(*args),
-        cwd=PROJECT_ROOT,
-        env=env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    return start_script(writer_command(*args))
 
 
 def finish(process: subprocess.Popen[str], timeout: float = 600) -> dict[str, Any]:
-    out, err = process.communicate(timeout=timeout)
-    assert process.returncode == 0, err
-    return json.loads(out.strip().splitlines()[-1])
+    return finish_script(process, timeout)
 
 
 def run_writer(*args: object, timeout: float = 120) -> dict[str, Any]:

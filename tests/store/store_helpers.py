@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from collections.abc import Callable
@@ -15,11 +14,13 @@ from testkit import (  # noqa: F401 - the store tests import these from here
     NOBODY,
     T0,
     dump,
+    finish_script,
     make_event,
     make_instance,
     make_issue,
     query,
     raw,
+    start_script,
     subprocess_env,
 )
 
@@ -77,30 +78,11 @@ def worker_command(*args: str, as_nobody: bool = False) -> list[str]:
 
 def run_worker(*args: str, as_nobody: bool = False, timeout: float = 120) -> dict[str, Any]:
     """Run one store_worker.py command to completion; its last stdout line is a JSON report."""
-    done = subprocess.run(
-        worker_command(*args, as_nobody=as_nobody),
-        cwd=PROJECT_ROOT,
-        env=subprocess_env(),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return finish_script(start_script(worker_command(*args, as_nobody=as_nobody)), timeout)
 
 
 def start_worker(*args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        worker_command(*args),
-        cwd=PROJECT_ROOT,
-        env=subprocess_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    return start_script(worker_command(*args))
 
 
-def finish_worker(process: subprocess.Popen[str], timeout: float = 120) -> dict[str, Any]:
-    out, err = process.communicate(timeout=timeout)
-    assert process.returncode == 0, err
-    return json.loads(out.strip().splitlines()[-1])
+finish_worker = finish_script
