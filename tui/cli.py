@@ -27,7 +27,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="codex-dash",
         description="Live terminal dashboard for claude-codex agents (claude-codex.db).",
-        epilog="Keys inside the dashboard: press ? for help.",
+        epilog="Keys inside the dashboard: press ? for help. Maintenance, for cron or a systemd "
+        "timer: codex-dash backup | vacuum | prune | maintain (each with --help).",
     )
     parser.add_argument("--version", action="version", version=f"codex-dash {package_version()}")
     add_db_option(parser)
@@ -98,7 +99,8 @@ def run_dashboard(config: DatabaseConfig, *, backup_dir: str | None = None, on_e
         gateway.open_sync()
     except DatabaseError as exc:
         gateway.close()
-        return fail(f"cannot open {config.path}: {exc.message} [{exc.code}]")
+        reason = exc.message if config.path in exc.message else f"{config.path}: {exc.message}"
+        return fail(f"cannot open {reason} [{exc.code}]")
     app = CodexDashApp(gateway, backup_dir=backup_dir, on_exit=on_exit)
     app.run()
     return app.return_code or 0
