@@ -99,8 +99,12 @@ def run_dashboard(config: DatabaseConfig, *, backup_dir: str | None = None, on_e
         gateway.open_sync()
     except DatabaseError as exc:
         gateway.close()
-        reason = exc.message if config.path in exc.message else f"{config.path}: {exc.message}"
-        return fail(f"cannot open {reason} [{exc.code}]")
+        reason = (
+            exc.message
+            if config.path in exc.message
+            else f"cannot open {config.path}: {exc.message}"
+        )
+        return fail(f"{reason} [{exc.code}]")
     app = CodexDashApp(gateway, backup_dir=backup_dir, on_exit=on_exit)
     app.run()
     return app.return_code or 0
