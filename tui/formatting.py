@@ -102,12 +102,12 @@ def clip(value: str | None, width: int) -> str:
 
 
 def clock_time(moment: datetime | None, now: datetime) -> str:
-    """HH:MM:SS today, 'Nov27 14' on other days (8 cells); UTC like the store."""
+    """HH:MM:SS today, MM-DD HH:MM on other days (UTC, like the store)."""
     if moment is None:
         return ""
     if moment.date() == now.date():
         return moment.strftime("%H:%M:%S")
-    return moment.strftime("%b%d %H")
+    return moment.strftime("%m-%d %H:%M")
 
 
 def display_path(path: str) -> str:

@@ -41,8 +41,8 @@ class EventTable(DataTable):
         tool = 20 if self.app.size.width >= 100 else 13
         # An explicit width for the last column: measured from content it would depend on which
         # rows were there when the table was last laid out.
-        rest = max(20, (self.size.width or self.app.size.width) - (8 + tool + 2) - 2 * 4 - 1)
-        self.add_column("Time", key="time", width=8)
+        rest = max(20, (self.size.width or self.app.size.width) - (11 + tool + 2) - 2 * 4 - 1)
+        self.add_column("Time", key="time", width=11)
         self.add_column("Tool", key="tool", width=tool)
         self.add_column("OK", key="ok", width=2)
         self.add_column("Status change · error · commit", key="detail", width=rest)
