@@ -18,6 +18,7 @@ from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.css.query import NoMatches
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Input, Label, ProgressBar
 
@@ -185,6 +186,8 @@ class CodexDashApp(App[None]):
             self._in_flight += 1
             try:
                 await self._reload_once(force)
+            except NoMatches:
+                return  # the widgets are gone: the app is shutting down mid-load
             finally:
                 self._in_flight -= 1
                 self.settled.set()
@@ -294,6 +297,8 @@ class CodexDashApp(App[None]):
             self._in_flight += 1
             try:
                 await self._show_detail(wanted)
+            except NoMatches:
+                return  # the widgets are gone: the app is shutting down mid-load
             finally:
                 self._in_flight -= 1
                 self.settled.set()
