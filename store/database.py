@@ -751,11 +751,6 @@ class Database:
     def event_id_range(self) -> tuple[int, int]:
         return self._raw_read(dialect.event_id_range)
 
-    def events_after(self, after_id: int, limit: int = 1000) -> list[MCPEventRecord]:
-        """Events newer than an id already seen, oldest first: the tail of the log."""
-        rows = self._raw_read(lambda con: dialect.events_after_id(con, after_id, limit))
-        return events_from_rows(rows)
-
     def max_event_id(self) -> int:
         return self._raw_read(dialect.max_event_id)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
 from functools import partial
 
@@ -183,14 +183,21 @@ class CodexDashApp(App[None]):
             await self._reload_wanted.wait()
             self._reload_wanted.clear()
             force, self._force_next = self._force_next, False
-            self._in_flight += 1
-            try:
-                await self._reload_once(force)
-            except NoMatches:
-                return  # the widgets are gone: the app is shutting down mid-load
-            finally:
-                self._in_flight -= 1
-                self.settled.set()
+            if not await self._tracked(self._reload_once(force)):
+                return
+
+    async def _tracked(self, load: Awaitable[None]) -> bool:
+        """Run one load of a loop, counted for wait_settled; False once the widgets are gone
+        (the app is shutting down mid-load), which ends the loop."""
+        self._in_flight += 1
+        try:
+            await load
+        except NoMatches:
+            return False
+        finally:
+            self._in_flight -= 1
+            self.settled.set()
+        return True
 
     async def _reload_once(self, force: bool) -> None:
         try:
@@ -294,14 +301,8 @@ class CodexDashApp(App[None]):
             wanted = self._detail_wanted
             if wanted is None:
                 continue
-            self._in_flight += 1
-            try:
-                await self._show_detail(wanted)
-            except NoMatches:
-                return  # the widgets are gone: the app is shutting down mid-load
-            finally:
-                self._in_flight -= 1
-                self.settled.set()
+            if not await self._tracked(self._show_detail(wanted)):
+                return
 
     async def _show_detail(self, wanted: str) -> None:
         try:

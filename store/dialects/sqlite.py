@@ -206,12 +206,6 @@ def events_since(con: sqlite3.Connection, since: int, limit: int | None) -> list
     return con.execute(sql + " LIMIT ?", (since, limit)).fetchall()
 
 
-def events_after_id(con: sqlite3.Connection, after_id: int, limit: int) -> list[tuple]:
-    return con.execute(
-        f"{EVENT_SELECT} WHERE id > ? ORDER BY id LIMIT ?", (after_id, limit)
-    ).fetchall()
-
-
 def event_activity(con: sqlite3.Connection, after_id: int = 0) -> list[tuple]:
     """(instance_id, events, newest id, newest success, newest timestamp) for events past after_id.
 
