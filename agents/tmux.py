@@ -18,7 +18,16 @@ from collections.abc import Mapping, Sequence
 DEFAULT_TIMEOUT = 5.0
 # tmux target syntax uses ':' and '.' as separators; a leading '=' asks for an exact match.
 _NAME_PATTERN = re.compile(r"^[A-Za-z0-9_@%+,-][A-Za-z0-9_@%+,=-]*$")
-_MISSING_MARKERS = ("can't find session", "no server running", "error connecting to", "no sessions")
+# "server exited unexpectedly" and "no current target": the client reached a server that was shutting
+# down because its last session ended (seen in CI); the session asked about is gone either way.
+_MISSING_MARKERS = (
+    "can't find session",
+    "no server running",
+    "error connecting to",
+    "no sessions",
+    "server exited unexpectedly",
+    "no current target",
+)
 
 
 class TmuxError(Exception):

@@ -60,3 +60,24 @@ def test_missing_tmux_raises_clear_error(monkeypatch, tmp_path) -> None:
 def test_bad_socket_name() -> None:
     with pytest.raises(tmux.TmuxError):
         tmux.list_sessions(socket="../x")
+
+
+@needs_tmux
+def test_asking_while_the_server_shuts_down_is_an_answer(lab: Lab) -> None:
+    """When the last session ends the server exits; a query racing that exit used to raise
+    ("server exited unexpectedly", "no current target"). Each round asks in a tight loop while another
+    thread kills the only session, so the query lands inside the shutdown in most rounds."""
+    import threading
+    import time
+
+    for _ in range(25):
+        name, _pid = lab.session(python(SLEEPER))
+        killer = threading.Timer(
+            0.01, tmux.kill_session, args=(name,), kwargs={"socket": lab.socket}
+        )
+        killer.start()
+        deadline = time.monotonic() + 5
+        while tmux.session_exists(name, socket=lab.socket):
+            assert time.monotonic() < deadline
+        assert tmux.list_sessions(socket=lab.socket) == []
+        killer.join()
