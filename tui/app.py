@@ -20,7 +20,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.css.query import NoMatches
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Input, Label, ProgressBar
+from textual.widgets import Input, Label, ProgressBar
 
 from store import DatabaseError
 from store.maintenance import backup_to_folder
@@ -418,11 +418,8 @@ class CodexDashApp(App[None]):
         self._render_header()
         self.notify(f"Sorted by {sort.label}", timeout=1.5)
 
-    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
-        if event.data_table is self.table and self.table.sort_by_column(
-            str(event.column_key.value)
-        ):
-            self._render_header()
+    def on_instances_table_sort_changed(self) -> None:
+        self._render_header()
 
     def action_toggle_pause(self) -> None:
         self.live = not self.live

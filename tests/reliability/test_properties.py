@@ -16,7 +16,7 @@ from rellab import dump, make_instance, open_store
 
 from store import INSTANCE_STATUSES, Database, DatabaseError, ErrorCode, MCPEventRecord
 from tui.model import InstanceRow
-from tui.widgets.instances_table import matches
+from tui.widgets.instance_order import matches
 
 SETTINGS = settings(
     max_examples=60,

@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from tuilab import NOW, make_app, plain, run_writer, select, settle, until
+from tuilab import NOW, make_app, run_writer, select, settle, until
 
 pytestmark = pytest.mark.anyio
 SIZE = (120, 40)
 
 
 def events_cell(app, instance_id: str) -> int:
-    return int(plain(app.table.get_cell(instance_id, "events")).replace(",", ""))
+    return int(app.table.cell_text(instance_id, "events").replace(",", ""))
 
 
 async def test_other_process_commits_appear_without_a_key_and_the_cursor_stays(demo_db):
@@ -35,7 +35,7 @@ async def test_other_process_commits_appear_without_a_key_and_the_cursor_stays(d
         run_writer(demo_db, "status", "work-131-a1", "waiting_review")
         await until(
             pilot,
-            lambda: "waiting_review" in plain(app.table.get_cell("work-131-a1", "status")),
+            lambda: "waiting_review" in app.table.cell_text("work-131-a1", "status"),
             what="the status change",
         )
         assert app.table.selected_id == "work-121-a1"
@@ -90,7 +90,7 @@ async def test_read_only_dashboard_still_receives_live_updates(demo_db):
             pilot,
             lambda: (
                 "work-151-a1" in app.table.visible_ids
-                and "waiting_review" in plain(app.table.get_cell("work-135-a2", "status"))
+                and "waiting_review" in app.table.cell_text("work-135-a2", "status")
             ),
             what="both commits",
         )

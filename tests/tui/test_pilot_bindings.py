@@ -13,7 +13,6 @@ from tuilab import (
     NOW,
     make_app,
     open_store,
-    plain,
     record_notifications,
     run_writer,
     screen_text,
@@ -203,7 +202,7 @@ async def test_status_dialog_offers_allowed_moves_and_writes_the_choice(demo_db)
         assert app.screen is app.screen_stack[0]
         assert app.overview is not None
         assert app.overview.rows["work-121-a1"].record.status == target
-        assert target in plain(app.table.get_cell("work-121-a1", "status"))
+        assert target in app.table.cell_text("work-121-a1", "status")
         assert app.table.selected_id == "work-121-a1"
         with open_store(demo_db) as db:
             newest = db.get_mcp_events("work-121-a1", 1)[0]
@@ -398,7 +397,7 @@ async def test_pause_holds_other_processes_commits_until_resumed(demo_db):
         await until(pilot, lambda: app._pending, what="the paused app to notice the commit")
         await settle(app, pilot)
         assert app.overview.rows["work-131-a1"].record.status == before == "started"
-        assert "waiting_review" not in plain(app.table.get_cell("work-131-a1", "status"))
+        assert "waiting_review" not in app.table.cell_text("work-131-a1", "status")
         assert "changes waiting" in static_text(header, 200)
         await pilot.press("p")
         await until(
@@ -408,7 +407,7 @@ async def test_pause_holds_other_processes_commits_until_resumed(demo_db):
         )
         await settle(app, pilot)
         assert "LIVE" in static_text(header, 200)
-        assert "waiting_review" in plain(app.table.get_cell("work-131-a1", "status"))
+        assert "waiting_review" in app.table.cell_text("work-131-a1", "status")
         assert app.table.selected_id == "plan-130-a1"
 
 

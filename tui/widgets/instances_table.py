@@ -1,189 +1,125 @@
-"""The instances table: rows keyed by instance id and updated in place.
+"""The instances table: a Line-API widget that draws only the rows on screen.
 
-A reload never clears the table: changed cells are updated, new rows added, vanished rows removed,
-and the cursor is put back on the same instance, so live updates do not move what the user looks at.
+Textual's DataTable re-rendered every visible cell after any update and rebuilt rows to filter
+(remove_row is O(rows)); with 1,000 live instances that cost 100-500 ms a keystroke. Here the rows
+are a list of ids in display order; a line is rendered from its row's cells once and kept until
+that row, its stripe, the cursor or the focus changes. Filtering and sorting only recompute the
+order; a cursor move redraws two lines. The cursor stays on the same instance across live updates.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
-from textual.binding import Binding
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Region, Size, Spacing
 from textual.message import Message
-from textual.widgets import DataTable
-from textual.widgets.data_table import RowKey
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
-from ..formatting import (
-    STATUS_ORDER,
-    TYPE_SHORT,
-    ago,
-    clip,
-    short_ago,
-    status_cell,
-)
 from ..model import InstanceRow
+from .instance_columns import CELL_PADDING, ColumnLayout
+from .instance_order import RowOrder, SortKey
+
+Cells = tuple[str | Text, ...]
+HEADER_HEIGHT = 1
 
 
-@dataclass(frozen=True, slots=True)
-class Column:
-    key: str
-    label: str
-    width: int | None  # None: takes what is left
-    shown_from: str  # the narrowest layout that shows it
+class InstancesTable(ScrollView, can_focus=True):
+    """Rows keyed by instance id; `apply()` merges a new overview into what is on screen."""
 
-
-COLUMNS = (
-    Column("id", "Instance", 16, "narrow"),
-    Column("type", "Type", 6, "medium"),
-    Column("status", "Status", 14, "narrow"),
-    Column("branch", "Branch", 18, "wide"),
-    Column("issue", "Issue", None, "narrow"),
-    Column("pr", "PR", 6, "narrow"),
-    Column("agent", "Agent", 5, "wide"),
-    Column("seen", "Last activity", 14, "narrow"),
-    Column("events", "Events", 7, "narrow"),
-)
-LAYOUTS = ("narrow", "medium", "wide")
-# Narrow terminals get short status names and "3m"-style times in smaller columns.
-NARROW_WIDTHS = {"id": 16, "status": 9, "pr": 5, "seen": 4, "events": 6}
-
-
-VIEW_MARGIN = 10  # rows above and below the screen kept up to date like the visible ones
-# remove_row is O(rows) (about 5.6 us a row here) and add_row about 110 us: removing k of n rows
-# costs k * n * 5.6 us, rebuilding the m that stay m * 110 us, so rebuild once k * n > 20 * m.
-REBUILD_FACTOR = 20
-
-
-def layout_for(width: int) -> str:
-    if width < 100:
-        return "narrow"
-    return "medium" if width < 140 else "wide"
-
-
-@dataclass(frozen=True, slots=True)
-class SortKey:
-    column: str
-    label: str
-    key: Callable[[InstanceRow], Any]
-    newest_first: bool
-
-
-def _epoch(moment: datetime | None) -> float:
-    return moment.timestamp() if moment else 0.0
-
-
-SORT_KEYS: tuple[SortKey, ...] = (
-    SortKey("id", "created", lambda r: (_epoch(r.record.created_at), r.id), True),
-    SortKey("seen", "last activity", lambda r: (_epoch(r.last_seen), r.id), True),
-    SortKey(
-        "status",
-        "needs attention",
-        lambda r: (STATUS_ORDER.get(r.record.status, 9), not r.failing, r.id),
-        False,
-    ),
-    SortKey("events", "events", lambda r: (r.event_count, r.id), True),
-    SortKey("issue", "issue", lambda r: (r.record.issue_number or 0, r.id), False),
-)
-
-
-def matches(row: InstanceRow, terms: list[str]) -> bool:
-    """Every whitespace-separated term must appear in one of the row's visible fields."""
-    if not terms:
-        return True
-    haystack = searchable_text(row)
-    return all(term in haystack for term in terms)
-
-
-def searchable_text(row: InstanceRow) -> str:
-    """The lower-cased text a filter searches."""
-    record = row.record
-    return " ".join(
-        str(value)
-        for value in (
-            record.id,
-            record.type,
-            record.status,
-            record.branch_name,
-            record.tmux_session,
-            f"#{record.issue_number}" if record.issue_number else "",
-            row.issue_title or "",
-            f"pr#{record.pr_number}" if record.pr_number else "",
-            "failing" if row.failing else "",
-        )
-    ).lower()
-
-
-class InstancesTable(DataTable):
-    """Keyed rows; `apply()` merges a new overview into what is on screen."""
-
-    BINDINGS = [Binding("enter", "app.open_instance", "Open", id="open", show=False)]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "app.open_instance", "Open", id="open", show=False),
+        Binding("up,k", "cursor_up", "Up", show=False),
+        Binding("down,j", "cursor_down", "Down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("home", "first", "First", show=False),
+        Binding("end", "last", "Last", show=False),
+    ]
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "instances-table--header",
+        "instances-table--even-row",
+        "instances-table--cursor",
+    }
+    DEFAULT_CSS = """
+    InstancesTable {
+        background: $surface;
+        color: $foreground;
+        overflow-x: hidden;
+        overflow-y: auto;
+        scrollbar-size-vertical: 1;
+        scrollbar-gutter: stable;
+        &:focus {
+            background-tint: $foreground 5%;
+            & > .instances-table--cursor {
+                background: $block-cursor-background;
+                color: $block-cursor-foreground;
+                text-style: $block-cursor-text-style;
+            }
+            & > .instances-table--header {
+                background-tint: $foreground 5%;
+            }
+        }
+        & > .instances-table--header {
+            text-style: bold;
+            background: $panel;
+            color: $foreground;
+        }
+        & > .instances-table--even-row {
+            background: $surface-lighten-1 50%;
+        }
+        &:dark > .instances-table--even-row {
+            background: $surface-darken-1 40%;
+        }
+        & > .instances-table--cursor {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+            text-style: $block-cursor-blurred-text-style;
+        }
+    }
+    """
 
     class SelectionChanged(Message):
         def __init__(self, instance_id: str | None) -> None:
             self.instance_id = instance_id
             super().__init__()
 
+    class SortChanged(Message):
+        """The user chose another sort (a header click)."""
+
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+        super().__init__(**kwargs)
         self._rows: dict[str, InstanceRow] = {}
-        self._cells: dict[str, tuple[Any, ...]] = {}
-        # The row object and the second (of `now`) each entry of _cells was made from.
-        self._made: dict[str, tuple[InstanceRow, int]] = {}
-        self._rendering = False
-        self._columns: tuple[Column, ...] = ()
-        self._searchable: dict[str, tuple[InstanceRow, str]] = {}
-        self._layout = ""
-        self._width = 0
-        self._issue_width = 20
-        self._narrow = False
-        self._terms: list[str] = []
-        self.sort_index = 0
-        self.sort_reversed = False
+        self._order: list[str] = []
+        self._position: dict[str, int] = {}
+        self._ordering = RowOrder()
+        self._layout: ColumnLayout | None = None
         self.now: datetime | None = None
+        self.cursor_row = 0
         self._last_selected: str | None = None
+        # Per row id: the row object and second its cells were made from, and the cells.
+        self._cells: dict[str, tuple[InstanceRow, int, Cells]] = {}
+        # Per row id: what its line was drawn from (cells, stripe, cursor, focus, width) and the line.
+        self._strips: dict[str, tuple[tuple[Any, ...], Strip]] = {}
+        self._header: tuple[tuple[Any, ...], Strip] | None = None
 
-    # --- layout ---------------------------------------------------------------------------------
+    # --- what is shown ----------------------------------------------------------------------------
 
-    def configure_columns(self, width: int) -> None:
-        layout = layout_for(width)
-        if self._columns and layout == self._layout and width == self._width:
-            return
-        selected = self.selected_id
-        self._layout, self._width = layout, width
-        self._narrow = layout == "narrow"
-        rank = LAYOUTS.index(layout)
-        columns = tuple(c for c in COLUMNS if LAYOUTS.index(c.shown_from) <= rank)
-        widths = NARROW_WIDTHS if self._narrow else {c.key: c.width for c in columns if c.width}
-        # 2 cells of padding per column, the border (2) and the vertical scrollbar (1).
-        fixed = sum(widths.values()) + 2 * len(columns) + 3
-        self._issue_width = max(10, width - fixed)
-        self.clear(columns=True)
-        self._cells.clear()
-        self._made.clear()
-        for column in columns:
-            label = "Seen" if (self._narrow and column.key == "seen") else column.label
-            self.add_column(
-                label, width=widths.get(column.key) or self._issue_width, key=column.key
-            )
-        self._columns = columns
-        if self._rows and self.now is not None:
-            self._render_rows(selected)
-
-    # --- data -----------------------------------------------------------------------------------
+    @property
+    def row_count(self) -> int:
+        return len(self._order)
 
     @property
     def selected_id(self) -> str | None:
-        if self.row_count == 0:
+        if not self._order:
             return None
-        try:
-            key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key
-        except Exception:
-            return None
-        return key.value if isinstance(key, RowKey) else None
+        return self._order[min(self.cursor_row, len(self._order) - 1)]
 
     @property
     def instance_rows(self) -> dict[str, InstanceRow]:
@@ -191,168 +127,186 @@ class InstancesTable(DataTable):
 
     @property
     def visible_ids(self) -> list[str]:
-        return [self.coordinate_to_cell_key((i, 0)).row_key.value for i in range(self.row_count)]
+        """Ids of the rows that pass the filter, in display order."""
+        return list(self._order)
+
+    def get_row_index(self, instance_id: str) -> int:
+        return self._position[instance_id]
+
+    def cell_text(self, instance_id: str, column: str) -> str:
+        """What the row's cell in `column` says, as drawn (tests and automation read it)."""
+        assert self._layout is not None
+        cells = self._cells_for(instance_id)
+        cell = cells[[c.key for c in self._layout.columns].index(column)]
+        return cell.plain if isinstance(cell, Text) else cell
+
+    @property
+    def sort_index(self) -> int:
+        return self._ordering.sort_index
+
+    @property
+    def sort_description(self) -> str:
+        return self._ordering.description
+
+    # --- changes ----------------------------------------------------------------------------------
+
+    def configure_columns(self, width: int) -> None:
+        layout = ColumnLayout.for_width(width)
+        if layout == self._layout:
+            return
+        self._layout = layout
+        self._cells.clear()
+        self._forget_lines()
+        self._update_virtual_size()
+        self.refresh()
 
     def apply(self, rows: dict[str, InstanceRow], now: datetime) -> None:
         self._rows = rows
         self.now = now
-        self._render_rows(self.selected_id)
+        self._reorder()
 
     def set_filter(self, text: str) -> None:
-        self._terms = text.lower().split()
-        if self.now is not None:
-            self._render_rows(self.selected_id)
+        self._ordering.set_filter(text)
+        self._reorder()
 
     def cycle_sort(self) -> SortKey:
         """Next column; choosing the same column again reverses it."""
-        self.sort_index = (self.sort_index + 1) % len(SORT_KEYS)
-        self.sort_reversed = False
-        self._resort(self.selected_id)
-        return SORT_KEYS[self.sort_index]
+        sort = self._ordering.cycle()
+        self._reorder()
+        return sort
 
     def sort_by_column(self, column: str) -> SortKey | None:
-        for index, sort in enumerate(SORT_KEYS):
-            if sort.column == column:
-                if index == self.sort_index:
-                    self.sort_reversed = not self.sort_reversed
-                else:
-                    self.sort_index, self.sort_reversed = index, False
-                self._resort(self.selected_id)
-                return sort
-        return None
+        sort = self._ordering.sort_by(column)
+        if sort is not None:
+            self._reorder()
+        return sort
 
-    @property
-    def sort_description(self) -> str:
-        sort = SORT_KEYS[self.sort_index]
-        arrow = "↑" if sort.newest_first == self.sort_reversed else "↓"
-        return f"{sort.label} {arrow}"
+    def refresh_times(self, now: datetime) -> None:
+        """Relative times age without any database change."""
+        if self._rows:
+            self.now = now
+            self._refresh_changed_lines()
 
-    def _render_rows(self, keep: str | None) -> None:
-        assert self.now is not None
-        visible = [row for row in self._rows.values() if self._matches(row)]
-        wanted = {row.id for row in visible}
-        reorder = False
-        # Textual's DataTable re-renders every visible cell after any update_cell, even of a row
-        # off screen. So with 1,000 rows: a row object the loader handed over again is unchanged
-        # (and within the same second so is its relative time); a changed row off screen keeps
-        # its old cells until it scrolls into view (the order comes from the rows, not cells).
-        second = int(self.now.timestamp())
-        sort_key = SORT_KEYS[self.sort_index].key
-        low, high = self._view_range()
-        made = self._made
-        kept: dict[str, tuple[Any, Any]] = {}  # cells made before a rebuild, reused if still fresh
-        self._rendering = True
-        try:
-            with self.app.batch_update():
-                removed = [key for key in self._cells if key not in wanted]
-                if len(removed) * len(self._cells) > REBUILD_FACTOR * len(visible):
-                    kept = {key: (made.get(key), cells) for key, cells in self._cells.items()}
-                    self.clear()
-                    self._cells.clear()
-                    made.clear()
-                    removed = []
-                    reorder = True
-                for gone in removed:
-                    self.remove_row(gone)
-                    del self._cells[gone]
-                    made.pop(gone, None)
-                for row in visible:
-                    before_row, made_second = made.get(row.id, (None, None))
-                    if before_row is row and made_second == second:
-                        continue
-                    old = self._cells.get(row.id)
-                    if old is None:
-                        was_made, was_cells = kept.get(row.id, (None, None))
-                        fresh = was_made == (row, second) and was_cells is not None
-                        cells = was_cells if fresh else self._row_cells(row, self.now)
-                        self.add_row(*cells, key=row.id)
-                        reorder = True
-                    else:
-                        if before_row is not None and before_row is not row:
-                            reorder = reorder or sort_key(before_row) != sort_key(row)
-                        if not low <= self.get_row_index(row.id) < high:
-                            continue  # made when it scrolls into view
-                        cells = self._row_cells(row, self.now)
-                        if old != cells:
-                            for column, was, now in zip(self._columns, old, cells, strict=True):
-                                if was != now:
-                                    self.update_cell(row.id, column.key, now)
-                    self._cells[row.id] = cells
-                    made[row.id] = (row, second)
-                if reorder:
-                    self._resort(keep)
-                elif keep is not None and keep in self._cells:
-                    self._restore_cursor(keep)
-                if reorder or removed:  # other rows moved into view
-                    self._refresh_view()
-        finally:
-            self._rendering = False
-        self._announce_selection()
-
-    def _matches(self, row: InstanceRow) -> bool:
-        """matches(), with each row's text kept while the loader hands over the same row object:
-        a filter keystroke then costs a substring test per row, not rebuilding 1,000 texts."""
-        terms = self._terms
-        if not terms:
-            return True
-        cached = self._searchable.get(row.id)
-        if cached is None or cached[0] is not row:
-            cached = (row, searchable_text(row))
-            self._searchable[row.id] = cached
-        haystack = cached[1]
-        return all(term in haystack for term in terms)
-
-    def _view_range(self) -> tuple[int, int]:
-        """Row indexes on screen, with a margin; everything before the first layout."""
-        height = self.size.height
-        if height <= 0:
-            return 0, 1 << 30
-        top = int(self.scroll_offset.y)
-        return top - VIEW_MARGIN, top + height + VIEW_MARGIN
-
-    def _refresh_view(self) -> None:
-        """Bring rows that came into view up to date (they may hold cells made earlier)."""
-        if self.now is None or not self._cells:
+    def move_cursor(self, *, row: int, animate: bool = False, scroll: bool = True) -> None:
+        if not self._order:
+            self.cursor_row = 0
             return
-        low, high = self._view_range()
-        second = int(self.now.timestamp())
-        rows = self._rows
-        with self.app.batch_update():
-            for index in range(max(0, low), min(self.row_count, high)):
-                key = self.coordinate_to_cell_key((index, 0)).row_key.value
-                row = rows.get(key or "")
-                if row is None or self._made.get(row.id) == (row, second):
-                    continue
-                cells = self._row_cells(row, self.now)
-                old = self._cells.get(row.id)
-                if old is not None and old != cells:
-                    for column, was, now in zip(self._columns, old, cells, strict=True):
-                        if was != now:
-                            self.update_cell(row.id, column.key, now)
-                self._cells[row.id] = cells
-                self._made[row.id] = (row, second)
-
-    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
-        super().watch_scroll_y(old_value, new_value)
-        if not self._rendering and int(old_value) != int(new_value):
-            self._refresh_view()
-
-    def on_resize(self) -> None:
-        self._refresh_view()
-
-    def _resort(self, keep: str | None) -> None:
-        sort = SORT_KEYS[self.sort_index]
-        descending = sort.newest_first != self.sort_reversed
-        rows = self._rows
-        self.sort("id", key=lambda cell: sort.key(rows[_plain(cell)]), reverse=descending)
-        if keep is not None and keep in self._cells:
-            self._restore_cursor(keep)
+        row = max(0, min(row, len(self._order) - 1))
+        if row != self.cursor_row:
+            old = self.cursor_row
+            self.cursor_row = row
+            self.refresh_line(old + HEADER_HEIGHT)
+            self.refresh_line(row + HEADER_HEIGHT)
+        if scroll:
+            self._scroll_cursor_into_view(animate=animate)
         self._announce_selection()
 
-    def _restore_cursor(self, instance_id: str) -> None:
-        index = self.get_row_index(instance_id)
-        if index != self.cursor_row:
-            self.move_cursor(row=index, animate=False)
+    def _reorder(self) -> None:
+        """Recompute which rows show in which order; keep the cursor on its instance."""
+        keep = self.selected_id
+        order = self._ordering.order(self._rows.values())
+        if order != self._order:
+            self._order = order
+            self._position = {row_id: index for index, row_id in enumerate(order)}
+            if len(self._cells) > 2 * len(self._rows) + 64:
+                self._drop_vanished()
+            if keep is not None and keep in self._position:
+                self.cursor_row = self._position[keep]
+            else:
+                self.cursor_row = max(0, min(self.cursor_row, len(order) - 1))
+            self._update_virtual_size()
+            if keep is not None and keep in self._position:
+                self._scroll_cursor_into_view()
+            self.refresh()
+        else:
+            self._refresh_changed_lines()
+        self._announce_selection()
+
+    def _drop_vanished(self) -> None:
+        rows = self._rows
+        for cache in (self._cells, self._strips):
+            for gone in [key for key in cache if key not in rows]:
+                del cache[gone]
+        self._ordering.forget(rows)
+
+    def _refresh_changed_lines(self) -> None:
+        """Redraw only the on-screen lines whose cells changed (same order, same cursor)."""
+        top = int(self.scroll_offset.y)
+        for index in range(top, min(len(self._order), top + self.size.height)):
+            row_id = self._order[index]
+            drawn = self._strips.get(row_id)
+            if drawn is None or drawn[0][0] is not self._cells_for(row_id):
+                self.refresh_line(index + HEADER_HEIGHT)
+
+    def _update_virtual_size(self) -> None:
+        width = self._layout.width if self._layout is not None else 0
+        self.virtual_size = Size(width, len(self._order) + HEADER_HEIGHT)
+
+    def _forget_lines(self) -> None:
+        self._strips.clear()
+        self._header = None
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._forget_lines()
+
+    def _on_focus(self, event: events.Focus) -> None:
+        super()._on_focus(event)
+        self.refresh()
+
+    def _on_blur(self, event: events.Blur) -> None:
+        super()._on_blur(event)
+        self.refresh()
+
+    # --- cursor and scrolling ---------------------------------------------------------------------
+
+    def _scroll_cursor_into_view(self, animate: bool = False) -> None:
+        if not self._order:
+            return
+        region = Region(0, self.cursor_row + HEADER_HEIGHT, max(1, self.size.width), 1)
+        self.scroll_to_region(
+            region, animate=animate, spacing=Spacing(HEADER_HEIGHT, 0, 0, 0), force=True
+        )
+
+    def _page(self) -> int:
+        return max(1, self.size.height - HEADER_HEIGHT)
+
+    def action_cursor_up(self) -> None:
+        self.move_cursor(row=self.cursor_row - 1)
+
+    def action_cursor_down(self) -> None:
+        self.move_cursor(row=self.cursor_row + 1)
+
+    def action_page_up(self) -> None:
+        self.scroll_relative(y=-self._page(), animate=False, force=True)
+        self.move_cursor(row=self.cursor_row - self._page(), scroll=False)
+        self._scroll_cursor_into_view()
+
+    def action_page_down(self) -> None:
+        self.scroll_relative(y=self._page(), animate=False, force=True)
+        self.move_cursor(row=self.cursor_row + self._page(), scroll=False)
+        self._scroll_cursor_into_view()
+
+    def action_first(self) -> None:
+        self.move_cursor(row=0)
+
+    def action_last(self) -> None:
+        self.move_cursor(row=len(self._order) - 1)
+
+    async def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None or self._layout is None:
+            return
+        if offset.y < HEADER_HEIGHT:
+            column = self._layout.column_at(offset.x + int(self.scroll_offset.x))
+            if column is not None and self.sort_by_column(column.key) is not None:
+                self.post_message(self.SortChanged())
+            return
+        index = int(self.scroll_offset.y) + offset.y - HEADER_HEIGHT
+        if index < len(self._order):
+            self.move_cursor(row=index)
+            if event.chain >= 2:
+                await self.run_action("app.open_instance")
 
     def _announce_selection(self) -> None:
         selected = self.selected_id
@@ -360,42 +314,79 @@ class InstancesTable(DataTable):
             self._last_selected = selected
             self.post_message(self.SelectionChanged(selected))
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        self._announce_selection()
+    # --- drawing ----------------------------------------------------------------------------------
 
-    def _row_cells(self, row: InstanceRow, now: datetime) -> tuple[Any, ...]:
-        record = row.record
-        narrow = self._narrow
-        values: dict[str, Any] = {
-            "id": record.id,
-            "type": TYPE_SHORT.get(record.type, record.type),
-            "status": status_cell(record.status, failing=row.failing, narrow=narrow),
-            "branch": clip(record.branch_name, 18),
-            "issue": self._issue_cell(row),
-            "pr": Text(f"#{record.pr_number}", style="cyan") if record.pr_number else "",
-            "agent": str(record.agent_number or ""),
-            "seen": short_ago(row.last_seen, now) if narrow else ago(row.last_seen, now),
-            "events": Text(
-                f"{row.event_count:,}" if row.event_count >= 0 else "…", justify="right"
-            ),
-        }
-        return tuple(values[column.key] for column in self._columns)
+    def _cells_for(self, row_id: str) -> Cells:
+        """The row's cells, the same tuple while the row object and its texts are unchanged."""
+        row = self._rows[row_id]
+        assert self._layout is not None and self.now is not None
+        second = int(self.now.timestamp())
+        made = self._cells.get(row_id)
+        if made is not None and made[0] is row and made[1] == second:
+            return made[2]
+        cells = self._layout.cells(row, self.now)
+        if made is not None and made[2] == cells:
+            cells = made[2]  # equal texts: keep the tuple, so its drawn line stays valid
+        self._cells[row_id] = (row, second, cells)
+        return cells
 
-    def _issue_cell(self, row: InstanceRow) -> Text:
-        number = row.record.issue_number
-        if number is None:
-            return Text("")
-        text = Text(f"#{number}", style="bold")
-        if row.issue_title:
-            text.append(" " + clip(row.issue_title, self._issue_width - len(text) - 1))
-        return text
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        if self._layout is None:
+            return Strip.blank(width, self.rich_style)
+        if y < HEADER_HEIGHT:
+            return self._header_strip(width)
+        index = int(self.scroll_offset.y) + y - HEADER_HEIGHT
+        if not 0 <= index < len(self._order) or self.now is None:
+            return Strip.blank(width, self.rich_style)
+        row_id = self._order[index]
+        cells = self._cells_for(row_id)
+        even = index % 2 == 0
+        cursor = index == self.cursor_row
+        key = (cells, even, cursor, self.has_focus, width)
+        drawn = self._strips.get(row_id)
+        if drawn is not None and drawn[0][0] is cells and drawn[0][1:] == key[1:]:
+            return drawn[1]
+        base = self.rich_style
+        if even:
+            base += self.get_component_styles("instances-table--even-row").rich_style
+        post = self.get_component_styles("instances-table--cursor").rich_style if cursor else None
+        strip = self._line(cells, base, post, width)
+        self._strips[row_id] = (key, strip)
+        return strip
 
-    def refresh_times(self, now: datetime) -> None:
-        """Relative times age without any database change."""
-        if self._rows:
-            self.now = now
-            self._render_rows(self.selected_id)
+    def _header_strip(self, width: int) -> Strip:
+        assert self._layout is not None
+        key = (self._layout, self.has_focus, width)
+        if self._header is not None and self._header[0] == key:
+            return self._header[1]
+        style = self.rich_style + self.get_component_styles("instances-table--header").rich_style
+        strip = self._line(self._layout.labels(), style, None, width)
+        self._header = (key, strip)
+        return strip
+
+    def _line(self, cells: Cells, style: Style, post: Style | None, width: int) -> Strip:
+        """One segment run per cell, each tagged with its column (as DataTable does)."""
+        assert self._layout is not None
+        console = self.app.console
+        pad = " " * CELL_PADDING
+        segments: list[Segment] = []
+        for index, (cell, column, cell_width) in enumerate(
+            zip(cells, self._layout.columns, self._layout.widths, strict=True)
+        ):
+            text = cell.copy() if isinstance(cell, Text) else Text(cell)
+            text.no_wrap = True
+            text.end = ""
+            if text.cell_len > cell_width:
+                text.truncate(cell_width, overflow="ellipsis")
+            gap = " " * (cell_width - text.cell_len)
+            if column.justify == "right":
+                text = Text.assemble(pad + gap, text, pad, no_wrap=True, end="")
+            else:
+                text = Text.assemble(pad, text, gap + pad, no_wrap=True, end="")
+            cell_style = style + _COLUMN_META[index]
+            segments.extend(Segment.apply_style(text.render(console), cell_style, post))
+        return Strip(segments, self._layout.width).crop_extend(0, width, style)
 
 
-def _plain(cell: Any) -> str:
-    return cell.plain if isinstance(cell, Text) else str(cell)
+_COLUMN_META = [Style.from_meta({"column": index}) for index in range(32)]

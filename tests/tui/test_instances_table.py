@@ -1,0 +1,143 @@
+"""The instances table widget: keys, mouse, what a line shows, and that it redraws only what changed."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from tuilab import NOW, make_app, select, settle
+
+from tui.screens.instance_screen import InstanceScreen
+from tui.widgets.instances_table import HEADER_HEIGHT, InstancesTable
+
+pytestmark = pytest.mark.anyio
+SMALL = (80, 24)  # the table shows fewer rows than the demo's 15, so it scrolls
+
+
+def line_text(table: InstancesTable, y: int) -> str:
+    return table.render_line(y).text
+
+
+def cursor_on_screen(table: InstancesTable) -> bool:
+    top = int(table.scroll_offset.y)
+    return top <= table.cursor_row < top + table.size.height - HEADER_HEIGHT
+
+
+async def test_arrow_vim_page_home_end_keys_move_the_cursor_and_keep_it_visible(demo_db):
+    app = make_app(demo_db, now=NOW)
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(app, pilot)
+        table = app.table
+        rows = table.row_count
+        assert rows == 15
+        assert table.size.height - HEADER_HEIGHT < rows, "the test needs a table that scrolls"
+        await pilot.press("down", "j")
+        assert table.cursor_row == 2
+        await pilot.press("k")
+        assert table.cursor_row == 1
+        await pilot.press("up", "up")
+        assert table.cursor_row == 0
+        await pilot.press("pagedown")
+        page = table.size.height - HEADER_HEIGHT
+        assert table.cursor_row == page
+        assert cursor_on_screen(table)
+        await pilot.press("end")
+        await pilot.pause()
+        assert table.cursor_row == rows - 1
+        assert cursor_on_screen(table)
+        assert table.scroll_offset.y > 0
+        assert table.visible_ids[-1] in line_text(table, table.size.height - 1)
+        await pilot.press("pageup")
+        assert table.cursor_row == rows - 1 - page
+        await pilot.press("home")
+        await pilot.pause()
+        assert table.cursor_row == 0 and table.scroll_offset.y == 0
+        await settle(app, pilot)
+        assert app.detail is not None and app.detail.instance_id == table.visible_ids[0]
+
+
+async def test_lines_show_the_header_and_rows_in_display_order(demo_db):
+    app = make_app(demo_db, now=NOW)
+    async with app.run_test(size=(160, 40)) as pilot:  # wide: every column
+        await settle(app, pilot)
+        table = app.table
+        header = line_text(table, 0)
+        for label in ("Instance", "Type", "Status", "Branch", "Issue", "PR", "Agent", "Events"):
+            assert label in header
+        for index, instance_id in enumerate(table.visible_ids):
+            line = line_text(table, index + HEADER_HEIGHT)
+            assert line.startswith(f" {instance_id} ")
+            assert table.instance_rows[instance_id].record.status in line
+            assert len(line) == table.size.width
+
+
+async def test_clicking_a_header_sorts_by_it_and_again_reverses(demo_db):
+    app = make_app(demo_db, now=NOW)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        table = app.table
+        select(app, "work-121-a1")
+        header = line_text(table, 0)
+        x = header.index("Events") + 1  # content offset; the table's border adds one
+        await pilot.click(InstancesTable, offset=(x + 1, 1))
+        await pilot.pause()
+        counts = [table.instance_rows[i].event_count for i in table.visible_ids]
+        assert counts == sorted(counts, reverse=True)
+        assert "events" in str(app.query_one("#instances").border_title)
+        assert table.selected_id == "work-121-a1"
+        await pilot.click(InstancesTable, offset=(x + 1, 1))
+        await pilot.pause()
+        counts = [table.instance_rows[i].event_count for i in table.visible_ids]
+        assert counts == sorted(counts)
+        assert table.selected_id == "work-121-a1"
+
+
+async def test_click_selects_a_row_and_double_click_opens_it(demo_db):
+    app = make_app(demo_db, now=NOW)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        table = app.table
+        target = table.visible_ids[4]
+        # border (1) + header line, then the fifth row
+        await pilot.click(InstancesTable, offset=(5, 1 + HEADER_HEIGHT + 4))
+        await pilot.pause()
+        assert table.selected_id == target
+        assert not isinstance(app.screen, InstanceScreen)
+        await pilot.click(InstancesTable, offset=(5, 1 + HEADER_HEIGHT + 4), times=2)
+        await settle(app, pilot)
+        assert isinstance(app.screen, InstanceScreen)
+        assert app.screen.instance_id == target
+
+
+async def test_only_changed_lines_are_drawn_again(demo_db, monkeypatch):
+    """The point of the widget: a cursor move draws two lines, one changed row draws one."""
+    app = make_app(demo_db, now=NOW)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        table = app.table
+        drawn: list[str] = []
+        real_line = InstancesTable._line
+
+        def counting_line(self, cells, *args, **kwargs):
+            drawn.append(str(cells[0]))
+            return real_line(self, cells, *args, **kwargs)
+
+        monkeypatch.setattr(InstancesTable, "_line", counting_line)
+        await pilot.press("down")
+        await pilot.pause()
+        assert sorted(drawn) == sorted(table.visible_ids[:2])
+
+        drawn.clear()
+        rows = dict(table.instance_rows)
+        changed = table.visible_ids[5]
+        rows[changed] = dataclasses.replace(rows[changed], event_count=99_999)
+        table.apply(rows, table.now)
+        await pilot.pause()
+        assert drawn == [changed]
+        assert "99,999" in line_text(table, table.get_row_index(changed) + HEADER_HEIGHT)
+
+        drawn.clear()
+        await pilot.press("slash", "w", "o", "r", "k")  # filter: fewer rows, in another order
+        await pilot.pause()
+        # the focus moved to the filter box: the header and the rows left are drawn blurred
+        assert set(drawn) <= {*table.visible_ids, "Instance"}
