@@ -362,7 +362,7 @@ async def dashboard_keys(app: Any, pilot: Any, plan: Plan) -> dict[str, list[flo
         for char in "cod":
             typed += char
             times["filter"].append(
-                await timed_press(pilot, char, lambda t=typed: table._terms == [t])
+                await timed_press(pilot, char, lambda t=typed: table.filter_terms == [t])
             )
         total = len(table.instance_rows)
         times["filter"].append(

@@ -8,7 +8,8 @@ import pytest
 from tuilab import NOW, make_app, select, settle
 
 from tui.screens.instance_screen import InstanceScreen
-from tui.widgets.instances_table import HEADER_HEIGHT, InstancesTable
+from tui.widgets.instances_table import InstancesTable
+from tui.widgets.line_table import HEADER_HEIGHT
 
 pytestmark = pytest.mark.anyio
 SMALL = (80, 24)  # the table shows fewer rows than the demo's 15, so it scrolls

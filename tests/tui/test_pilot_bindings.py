@@ -105,11 +105,11 @@ async def test_instance_events_are_paged_never_loaded_whole(demo_db):
         assert table.row_count == FIRST_PAGE + PAGE
         # moving to the end loads the next (last) page
         table.focus()
-        await pilot.press("ctrl+end")  # DataTable: `end` is the last column
+        await pilot.press("end")
         await until(pilot, lambda: table.row_count > FIRST_PAGE + PAGE, what="the page at the end")
         await pilot.pause()
         assert table.row_count == total
-        ids = [int(table.coordinate_to_cell_key((i, 0)).row_key.value) for i in range(total)]
+        ids = [int(key) for key in table.row_keys]
         assert len(set(ids)) == total, "a page was loaded twice"
         assert ids == sorted(ids, reverse=True) or len(ids) == total
         title = static_text(screen.query_one("#events-title", Static))

@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from store import DatabaseError
 
@@ -135,9 +135,9 @@ class InstanceScreen(Screen[None]):
         )
         self._total = total
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        table = event.data_table
-        if table.id == "instance-timeline" and event.cursor_row >= table.row_count - 5:
+    def on_event_table_selection_changed(self, event: EventTable.SelectionChanged) -> None:
+        table = event.table
+        if table.id == "instance-timeline" and table.cursor_row >= table.row_count - 5:
             self.action_more()
 
     def action_more(self) -> None:

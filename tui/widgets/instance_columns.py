@@ -9,8 +9,7 @@ from rich.text import Text
 
 from ..formatting import TYPE_SHORT, ago, clip, short_ago, status_cell
 from ..model import InstanceRow
-
-CELL_PADDING = 1  # blank cells either side of every column
+from .line_table import CELL_PADDING, Columns
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,22 +68,12 @@ class ColumnLayout:
     def narrow(self) -> bool:
         return self.name == "narrow"
 
-    @property
-    def width(self) -> int:
-        """Cells a full line takes, padding included."""
-        return sum(self.widths) + 2 * CELL_PADDING * len(self.widths)
-
-    def labels(self) -> tuple[str, ...]:
-        return tuple("Seen" if (self.narrow and c.key == "seen") else c.label for c in self.columns)
-
-    def column_at(self, x: int) -> Column | None:
-        """The column under content offset x (header clicks)."""
-        edge = 0
-        for column, width in zip(self.columns, self.widths, strict=True):
-            edge += width + 2 * CELL_PADDING
-            if x < edge:
-                return column
-        return None
+    def table_columns(self) -> Columns:
+        labels = tuple(
+            "Seen" if (self.narrow and c.key == "seen") else c.label for c in self.columns
+        )
+        right = frozenset(i for i, c in enumerate(self.columns) if c.justify == "right")
+        return Columns(labels, self.widths, right)
 
     def cells(self, row: InstanceRow, now: datetime) -> tuple[str | Text, ...]:
         record = row.record

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Label, Sparkline
+from textual.widgets import Label, Sparkline
 
 from store import MCPEventRecord
 
 from ..formatting import STATUS_RICH, clip, clock_time
+from .line_table import Cells, Columns, LineTable
 
 
-def event_cells(event: MCPEventRecord, now: datetime) -> tuple[object, ...]:
+def event_cells(event: MCPEventRecord, now: datetime) -> Cells:
     ok = Text("✓", style="green") if event.success else Text("✗", style="bold red")
     detail = Text()
     if event.status_change:
@@ -28,40 +30,50 @@ def event_cells(event: MCPEventRecord, now: datetime) -> tuple[object, ...]:
     return (clock_time(event.timestamp, now), event.tool_name, ok, detail)
 
 
-class EventTable(DataTable):
-    """Event rows keyed by event id."""
+class EventTable(LineTable):
+    """Event rows keyed by event id, newest first; further pages are appended below."""
 
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)  # type: ignore[arg-type]
+    DETAIL_LABEL = "Status change · error · commit"
 
-    def on_mount(self) -> None:
-        self._add_columns()
+    class SelectionChanged(LineTable.SelectionChanged):
+        pass
 
-    def _add_columns(self) -> None:
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._events: dict[str, tuple[MCPEventRecord, Cells]] = {}
+        self.now: datetime | None = None
+
+    def on_resize(self) -> None:
+        self._fit_columns()
+
+    def _fit_columns(self) -> None:
         tool = 20 if self.app.size.width >= 100 else 13
-        # An explicit width for the last column: measured from content it would depend on which
-        # rows were there when the table was last laid out.
-        rest = max(20, (self.size.width or self.app.size.width) - (11 + tool + 2) - 2 * 4 - 1)
-        self.add_column("Time", key="time", width=11)
-        self.add_column("Tool", key="tool", width=tool)
-        self.add_column("OK", key="ok", width=2)
-        self.add_column("Status change · error · commit", key="detail", width=rest)
+        fixed = (11, tool, 2)
+        # The scrollbar (1) and padding either side of each of 4 columns.
+        detail = max(20, (self.size.width or self.app.size.width) - sum(fixed) - 2 * 4 - 1)
+        self.set_columns(Columns(("Time", "Tool", "OK", self.DETAIL_LABEL), (*fixed, detail)))
 
     def show(self, events: list[MCPEventRecord], now: datetime, *, append: bool = False) -> None:
-        with self.app.batch_update():
-            if not append:  # columns too: the detail column fits these events, not earlier ones
-                self.clear(columns=True)
-                self._add_columns()
-            for event in events:
-                key = str(event.id)
-                if key not in self.rows:
-                    self.add_row(*event_cells(event, now), key=key)
+        if self._columns is None:
+            self._fit_columns()
+        if not append:
+            self.now = now
+            self._events = {}
+        fresh = [event for event in events if str(event.id) not in self._events]
+        for event in fresh:
+            self._events[str(event.id)] = (event, event_cells(event, self.now or now))
+        keys = [str(event.id) for event in fresh]
+        if append:
+            self.append_rows(keys)
+        else:
+            self.set_order(keys)
+
+    def row_cells(self, key: str) -> Cells:
+        return self._events[key][1]
 
     @property
     def oldest_id(self) -> int | None:
-        if self.row_count == 0:
-            return None
-        return int(self.coordinate_to_cell_key((self.row_count - 1, 0)).row_key.value or 0)
+        return int(self._keys[-1]) if self._keys else None
 
 
 class Timeline(Vertical):
