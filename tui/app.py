@@ -31,7 +31,7 @@ from .keymap import DASHBOARD_ACTIONS, MUTATING_ACTIONS, key_hints, visible_acti
 from .model import Clock, InstanceDetail, InstanceRow, Overview, OverviewLoader
 from .screens.confirm import ConfirmScreen
 from .screens.help_screen import HelpScreen
-from .screens.instance_screen import InstanceScreen
+from .screens.instance_screen import FIRST_PAGE, InstanceScreen
 from .screens.status_dialog import StatusDialog
 from .watcher import DatabaseWatcher
 from .widgets.filter_input import FilterInput
@@ -236,7 +236,7 @@ class CodexDashApp(App[None]):
         self._tick_wanted = False
         return overview
 
-    def load_detail_sync(self, instance_id: str, limit: int = 60) -> InstanceDetail:
+    def load_detail_sync(self, instance_id: str, limit: int = FIRST_PAGE) -> InstanceDetail:
         """Runs on the database thread (through the gateway)."""
         if self._loader is None:
             self._open_loader()
@@ -380,7 +380,7 @@ class CodexDashApp(App[None]):
         if row is not None:
             screen = self.get_screen("instance")
             assert isinstance(screen, InstanceScreen)
-            screen.show_instance(row.id)
+            screen.show_instance(row.id, self.detail)
             self.push_screen(screen)
 
     def action_filter(self) -> None:

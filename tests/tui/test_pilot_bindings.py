@@ -532,3 +532,30 @@ async def test_slash_inside_the_filter_is_a_character(demo_db):
         await pilot.pause()
         assert isinstance(app.screen, InstanceScreen)
         assert not isinstance(app.focused, Input)
+
+
+async def test_enter_draws_the_first_page_the_main_screen_already_holds(demo_db):
+    """The main screen's timeline holds the selected instance's first page: the instance screen
+    shows it at once, even while the database thread is busy (here: held for a second)."""
+    import threading
+
+    app = make_app(demo_db, now=NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        select(app, "work-121-a1")
+        await settle(app, pilot)
+        assert app.detail is not None and app.detail.instance_id == "work-121-a1"
+        release = threading.Event()
+        app.gateway._executor.submit(release.wait, 10)  # the one database thread, busy
+        try:
+            await pilot.press("enter")
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, InstanceScreen)
+            table = screen.query_one(EventTable)
+            assert table.row_count == len(app.detail.events) > 0
+            assert [int(k) for k in table.row_keys] == [e.id for e in app.detail.events]
+        finally:
+            release.set()
+        await settle(app, pilot)
+        assert table.row_count == len(app.detail.events)

@@ -69,11 +69,18 @@ class InstanceScreen(Screen[None]):
         self.instance_id = instance_id
         self._exhausted = False
         self._loading = False
+        self._preloaded: InstanceDetail | None = None
+        self._shown: InstanceDetail | None = None
 
-    def show_instance(self, instance_id: str) -> None:
+    def show_instance(self, instance_id: str, detail: InstanceDetail | None = None) -> None:
         """The app keeps one instance screen and reuses it: composing and styling a new screen
-        cost more than loading its data."""
+        cost more than loading its data. `detail`, when the app already holds the instance's
+        first page (the main screen's timeline loads the same page), is drawn in the screen's
+        first frame; a fresh page follows from the database and redraws only what changed."""
         self.instance_id = instance_id
+        self._preloaded = (
+            detail if detail is not None and detail.instance_id == instance_id else None
+        )
 
     @property
     def dash(self) -> CodexDashApp:
@@ -101,10 +108,15 @@ class InstanceScreen(Screen[None]):
     def on_screen_resume(self) -> None:
         self.query_one("#fields-scroll").border_title = self.instance_id
         self._exhausted, self._loading = False, False
+        self._shown = None
         table = self.query_one(EventTable)
-        table.show([], self.dash.now())
-        self.query_one("#fields", Static).update("")
-        self.query_one("#events-title", Static).update("Timeline: loading…")
+        if self._preloaded is not None:
+            self._show_first_page(self._preloaded)
+        else:
+            table.show([], self.dash.now())
+            self.query_one("#fields", Static).update("")
+            self.query_one("#events-title", Static).update("Timeline: loading…")
+        self._preloaded = None
         table.focus()
         self.load_first_page()
 
@@ -119,11 +131,17 @@ class InstanceScreen(Screen[None]):
             return
         if not self.is_current:  # closed (escape) while the page loaded
             return
+        self._show_first_page(detail)
+
+    def _show_first_page(self, detail: InstanceDetail) -> None:
+        table = self.query_one(EventTable)
+        if detail == self._shown or table.row_count > FIRST_PAGE:
+            return  # unchanged, or the user already paged further
         now = self.dash.now()
         self.query_one("#fields", Static).update(field_table(detail, now))
         self.query_one(RelationshipTree).show_detail(detail)
-        table = self.query_one(EventTable)
         table.show(detail.events, now)
+        self._shown = detail
         self._exhausted = len(detail.events) < FIRST_PAGE
         self._title(detail.event_count)
 
