@@ -12,7 +12,8 @@ from textual.widgets import Static
 from ..keymap import display_key, visible_actions
 
 OTHER_KEYS = (
-    ("↑ ↓ pgup pgdn", "Move in the table"),
+    ("↑ ↓ / j k", "Move in the table (pgup pgdn home end too)"),
+    ("click / double-click", "Select a row / open it; click a header to sort, again to reverse"),
     ("tab", "Move between the table, relationships and timeline"),
     ("escape", "Clear the filter / close a dialog"),
     ("ctrl+p", "Command palette"),
