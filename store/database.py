@@ -632,13 +632,13 @@ class Database:
 
     def sync_github_issues(self, issues: Sequence[GitHubIssueRecord]) -> int:
         """Upsert many issues in one transaction; all or none. Returns how many."""
-        rows = v.issue_rows(issues, now=now_epoch())
-        if not rows:
+        count, params = v.issue_params(issues, now=now_epoch())
+        if not count:
             return 0
 
         def op(con: sqlite3.Connection) -> int:
-            dialect.upsert_issues(con, rows)
-            return len(rows)
+            dialect.upsert_issue_params(con, count, params)
+            return count
 
         return self._raw_write(ErrorCode.INSERT_FAILED, op)
 
