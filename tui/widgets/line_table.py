@@ -70,16 +70,12 @@ class LineTable(ScrollView, can_focus=True):
         overflow-y: auto;
         scrollbar-size-vertical: 1;
         scrollbar-gutter: stable;
-        &:focus {
-            background-tint: $foreground 5%;
-            & > .line-table--cursor {
-                background: $block-cursor-background;
-                color: $block-cursor-foreground;
-                text-style: $block-cursor-text-style;
-            }
-            & > .line-table--header {
-                background-tint: $foreground 5%;
-            }
+        /* Focus shows in the cursor and the container's border, not a tint of every line:
+           moving the focus then redraws one line, not the screen. */
+        &:focus > .line-table--cursor {
+            background: $block-cursor-background;
+            color: $block-cursor-foreground;
+            text-style: $block-cursor-text-style;
         }
         & > .line-table--header {
             text-style: bold;
@@ -115,9 +111,10 @@ class LineTable(ScrollView, can_focus=True):
         self.cursor_row = 0
         self._columns: Columns | None = None
         self._last_selected: str | None = None
-        # Per key: what its line was drawn from (cells, stripe, cursor, focus, width), and the line.
+        # Per key: what its line was drawn from (cells, styles, width), and the line.
         self._strips: dict[str, tuple[tuple[Any, ...], Strip]] = {}
         self._header: tuple[tuple[Any, ...], Strip] | None = None
+        self._styles: _LineStyles | None = None
 
     # --- for subclasses ---------------------------------------------------------------------------
 
@@ -223,17 +220,13 @@ class LineTable(ScrollView, can_focus=True):
         self._strips.clear()
         self._header = None
 
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._forget_lines()
-
     def _on_focus(self, event: events.Focus) -> None:
         super()._on_focus(event)
-        self.refresh()
+        self.refresh_line(self.cursor_row + HEADER_HEIGHT)
 
     def _on_blur(self, event: events.Blur) -> None:
         super()._on_blur(event)
-        self.refresh()
+        self.refresh_line(self.cursor_row + HEADER_HEIGHT)
 
     def _announce_selection(self) -> None:
         selected = self.selected_key
@@ -293,37 +286,44 @@ class LineTable(ScrollView, can_focus=True):
 
     # --- drawing ----------------------------------------------------------------------------------
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # The widget's styles, once a pass: `rich_style` walks the ancestors (~0.1 ms a call).
+        base = self.rich_style
+        self._styles = _LineStyles(
+            odd=base,
+            even=base + self.get_component_styles("line-table--even-row").rich_style,
+            cursor=self.get_component_styles("line-table--cursor").rich_style,
+            header=base + self.get_component_styles("line-table--header").rich_style,
+        )
+        return super().render_lines(crop)
+
     def render_line(self, y: int) -> Strip:
         width = self.size.width
-        if self._columns is None:
-            return Strip.blank(width, self.rich_style)
+        styles = self._styles
+        if self._columns is None or styles is None:
+            return Strip.blank(width)
         if y < HEADER_HEIGHT:
-            return self._header_strip(width)
+            return self._header_strip(width, styles.header)
         index = int(self.scroll_offset.y) + y - HEADER_HEIGHT
         if not 0 <= index < len(self._keys):
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, styles.odd)
         key = self._keys[index]
         cells = self.row_cells(key)
-        even = index % 2 == 0
-        cursor = index == self.cursor_row
-        made_from = (cells, even, cursor, self.has_focus, width)
+        style = styles.even if index % 2 == 0 else styles.odd
+        post = styles.cursor if index == self.cursor_row else None
+        made_from = (cells, style, post, width)
         drawn = self._strips.get(key)
         if drawn is not None and drawn[0][0] is cells and drawn[0][1:] == made_from[1:]:
             return drawn[1]
-        base = self.rich_style
-        if even:
-            base += self.get_component_styles("line-table--even-row").rich_style
-        post = self.get_component_styles("line-table--cursor").rich_style if cursor else None
-        strip = self._line(cells, base, post, width)
+        strip = self._line(cells, style, post, width)
         self._strips[key] = (made_from, strip)
         return strip
 
-    def _header_strip(self, width: int) -> Strip:
+    def _header_strip(self, width: int, style: Style) -> Strip:
         assert self._columns is not None
-        made_from = (self._columns, self.has_focus, width)
+        made_from = (self._columns, style, width)
         if self._header is not None and self._header[0] == made_from:
             return self._header[1]
-        style = self.rich_style + self.get_component_styles("line-table--header").rich_style
         strip = self._line(self._columns.labels, style, None, width)
         self._header = (made_from, strip)
         return strip
@@ -349,6 +349,14 @@ class LineTable(ScrollView, can_focus=True):
             cell_style = style + _column_meta(index)
             segments.extend(Segment.apply_style(text.render(console), cell_style, post))
         return Strip(segments, self._columns.width).crop_extend(0, width, style)
+
+
+@dataclass(frozen=True, slots=True)
+class _LineStyles:
+    odd: Style
+    even: Style
+    cursor: Style
+    header: Style
 
 
 _META: dict[int, Style] = {}
