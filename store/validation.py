@@ -35,6 +35,9 @@ MAX_NAME = 4096
 MAX_MESSAGE = 64 * 1024
 MAX_DOCUMENT = 1024 * 1024  # system prompts, metadata, issue bodies
 MAX_INT = 2**63 - 1
+# The last second Python's datetime can hold (9999-12-31T23:59:59Z): a later epoch would be
+# stored but could never be read back as a datetime.
+MAX_EPOCH = 253_402_300_799
 # One encoder for all: json.dumps with non-default options builds a new JSONEncoder per call,
 # which cost more than the encoding of a small metadata dict (same output, same errors).
 _JSON_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
@@ -100,8 +103,8 @@ def timestamp(field: str, value: Any, *, default: int | None = None) -> int | No
     if isinstance(value, datetime):
         return to_epoch(value)
     if isinstance(value, int | float) and not isinstance(value, bool):
-        if not 0 <= value < 2**53:
-            raise fail(field, f"{value} is out of range for a unix timestamp")
+        if not 0 <= value <= MAX_EPOCH:
+            raise fail(field, f"{value} is out of range for a unix timestamp (0 to {MAX_EPOCH})")
         return int(value)
     raise fail(field, f"must be a datetime, got {type(value).__name__}")
 
@@ -350,7 +353,7 @@ _MEMO_MAX_TEXT = 256
 _good_ids: set[str] = set()  # passed identifier()
 _good_names: set[str] = set()  # passed text(required=True, limit=MAX_ID)
 _good_labels: set[str] = set()  # JSON text of an array, within MAX_DOCUMENT
-_MAX_EPOCH = 2**53
+_MAX_EPOCH = MAX_EPOCH + 1
 
 
 def _remember(memo: set[str], value: str) -> None:

@@ -349,3 +349,24 @@ def test_order_by_attribute_then_id(three, direction, expected):  # order_by(des
 def test_limit_with_offset(three):  # query.limit(n, offset=m)
     assert ids(three.list_instances(InstanceFilter(limit=1, offset=1))) == ["r-1"]
     assert ids(three.list_instances(InstanceFilter(offset=2))) == ["p-1"]
+
+
+def test_timestamps_stop_at_the_last_second_a_datetime_can_hold(db):
+    """Found by hypothesis: an epoch past 9999-12-31 was stored and then failed every read."""
+    from store.validation import MAX_EPOCH
+
+    db.create_instance(make_instance(id="far-future"))
+    db.update_instance("far-future", {"last_activity": MAX_EPOCH})
+    before = db.get_instance("far-future")
+    assert before is not None and before.last_activity is not None
+    assert before.last_activity.year == 9999
+    for too_far in (MAX_EPOCH + 1, float(MAX_EPOCH + 1), 2**53):
+        error = expect_error(
+            ErrorCode.VALIDATION_FAILED,
+            db.update_instance,
+            "far-future",
+            {"last_activity": too_far},
+        )
+        assert "last_activity" in str(error)
+    assert db.get_instance("far-future") == before
+    assert "far-future" in ids(db.list_instances())

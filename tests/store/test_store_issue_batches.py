@@ -81,7 +81,7 @@ good_stamp = st.one_of(
         timezones=st.sampled_from([timezone(timedelta(hours=-5)), timezone(timedelta(0), "Z")]),
     ),
     st.datetimes(min_value=datetime(1970, 1, 2), max_value=datetime(2200, 1, 1)),  # naive
-    st.integers(min_value=0, max_value=2**53 - 1),
+    st.integers(min_value=0, max_value=v.MAX_EPOCH),
 )
 good_labels = st.one_of(
     st.none(),
@@ -201,7 +201,11 @@ def test_valid_values_the_fast_paths_leave_to_the_reference(batch, data):
         ("labels", "[unclosed", "labels: is not valid JSON (Expecting value at position 1)"),
         ("created_at", None, "created_at: is required"),
         ("updated_at", "today", "updated_at: must be a datetime, got str"),
-        ("synced_at", -1, "synced_at: -1 is out of range for a unix timestamp"),
+        (
+            "synced_at",
+            -1,
+            f"synced_at: -1 is out of range for a unix timestamp (0 to {v.MAX_EPOCH})",
+        ),
         ("repo_owner", "", "repo_owner: must not be empty"),
         ("repo_name", 5, "repo_name: must be a string, got int"),
     ],
