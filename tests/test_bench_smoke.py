@@ -61,7 +61,8 @@ def test_store_bench_rows_are_sane(tmp_path: Path) -> None:
     db_path = tmp_path / "read.db"
     generate(db_path, instances=30, relationships=40, events=2000, seed=1)
     rows = run_benchmarks(str(db_path), sizes=TINY, workdir=str(tmp_path))
-    assert len(rows) == 8  # five timed operations; bulk writes also against pre-built rows, reads cold
+    # five timed operations; the bulk writes also against pre-built rows; reads also cold
+    assert len(rows) == 8
     for row in rows:
         assert row.store_s > 0 and row.raw_s > 0 and row.ratio > 0
         assert row.verdict in ("ok", "MISSED", "info")
