@@ -15,11 +15,9 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import fields
 from datetime import datetime
 from typing import Any, TypeVar
-
-from pony.orm import Database as PonyDatabase
-from pony.orm import db_session, desc, select, set_sql_debug
 
 from migrations.runner import apply_migrations, discover, verify
 
@@ -33,7 +31,6 @@ from .convert import (
     relationship_from_entity,
 )
 from .dialects import sqlite as dialect
-from .entities import define_entities
 from .errors import DatabaseError, ErrorCode
 from .records import (
     INSTANCE_STATUSES,
@@ -51,6 +48,16 @@ from .transitions import TERMINAL_STATUSES, allowed_next, is_allowed
 
 log = logging.getLogger("codex_dash.store")
 T = TypeVar("T")
+PonyDatabase = Any  # pony.orm.Database: imported on first use (0.2-0.3 s), see _bind_pony
+
+# The columns the entities (store/entities.py) map: the records' fields are the column names.
+MAPPED_TABLES: dict[str, tuple[str, ...]] = {
+    "instances": tuple(f.name for f in fields(InstanceRecord)),
+    "mcp_events": tuple(f.name for f in fields(MCPEventRecord)),
+    "instance_relationships": tuple(f.name for f in fields(RelationshipRecord)),
+    "github_issues": tuple(f.name for f in fields(GitHubIssueRecord)),
+    "user_config": ("key", "value", "encrypted", "updated_at"),
+}
 
 STATUS_TOOL_NAME = "update_instance_status"
 MAX_EVENT_PAGE = 10_000
@@ -62,8 +69,10 @@ class Database:
     def __init__(self, config: DatabaseConfig | None = None, *, secrets: SecretBox | None = None):
         self.config = config or DatabaseConfig()
         self.path = self.config.path
+        self._connected = False
         self._pony: PonyDatabase | None = None
         self._entities: Any = None
+        self._bind_lock = threading.Lock()
         self._secrets = secrets or SecretBox()
         self._readers = threading.local()
         self._reader_list: list[sqlite3.Connection] = []
@@ -73,7 +82,10 @@ class Database:
     # --- connection management ------------------------------------------------------------------
 
     def connect(self) -> None:
-        if self._pony is not None:
+        """Check the file and its schema now; Pony itself is bound on first use (_bind_pony):
+        importing it costs 0.2-0.3 s, and a reader that only takes the plain-SQL paths (the
+        dashboard's first screen) never waits for it."""
+        if self._connected:
             return
         cfg = self.config
         if cfg.enable_cloud_sync:
@@ -85,30 +97,48 @@ class Database:
         self._check_access()
         self._snapshot = cfg.read_only and dialect.snapshot_only(self.path)
         self._prepare_schema()
-        pony = PonyDatabase()
-        entities = define_entities(pony)
+        self._connected = True
 
-        @pony.on_connect(provider="sqlite")
-        def _pragmas(_db: Any, con: sqlite3.Connection) -> None:
-            dialect.apply_pragmas(
-                con,
-                busy_timeout=cfg.busy_timeout,
-                enable_wal=cfg.enable_wal,
-                read_only=cfg.read_only,
-            )
+    def _bind_pony(self) -> tuple[PonyDatabase, Any]:
+        with self._bind_lock:
+            if self._pony is not None:
+                return self._pony, self._entities
+            from pony.orm import Database as PonyDatabase
+            from pony.orm import set_sql_debug
 
-        try:
-            pony.bind(provider=dialect.provider_for(cfg.read_only), filename=self.path)
-            pony.generate_mapping(create_tables=False, check_tables=True)
-        except Exception as exc:
-            raise DatabaseError(
-                ErrorCode.INITIALIZATION_FAILED,
-                f"{self.path} is not a claude-codex database this version can use: "
-                f"{dialect.root_sqlite_error(exc)}",
-            ) from exc
-        if cfg.log_queries:
-            set_sql_debug(True, show_values=False)  # values may be secrets: never logged
-        self._pony, self._entities = pony, entities
+            from .entities import define_entities
+
+            cfg = self.config
+            pony = PonyDatabase()
+            entities = define_entities(pony)
+
+            @pony.on_connect(provider="sqlite")
+            def _pragmas(_db: Any, con: sqlite3.Connection) -> None:
+                dialect.apply_pragmas(
+                    con,
+                    busy_timeout=cfg.busy_timeout,
+                    enable_wal=cfg.enable_wal,
+                    read_only=cfg.read_only,
+                )
+
+            try:
+                pony.bind(provider=dialect.provider_for(cfg.read_only), filename=self.path)
+                # The tables were checked at connect (dialect.check_tables): a table that went
+                # away since shows as the failing query, as it would with Pony bound earlier.
+                pony.generate_mapping(create_tables=False, check_tables=False)
+            except Exception as exc:
+                raise self._unusable(exc) from exc
+            if cfg.log_queries:
+                set_sql_debug(True, show_values=False)  # values may be secrets: never logged
+            self._pony, self._entities = pony, entities
+            return pony, entities
+
+    def _unusable(self, exc: BaseException) -> DatabaseError:
+        return DatabaseError(
+            ErrorCode.INITIALIZATION_FAILED,
+            f"{self.path} is not a claude-codex database this version can use: "
+            f"{dialect.root_sqlite_error(exc)}",
+        )
 
     def disconnect(self) -> None:
         with self._reader_lock:
@@ -116,17 +146,19 @@ class Database:
         for con in readers:
             con.close()
         self._readers = threading.local()
-        if self._pony is not None:
-            self._pony.disconnect()  # this thread's connection; others close with their threads
-            self._pony = None
-            self._entities = None
+        self._connected = False
+        with self._bind_lock:
+            if self._pony is not None:
+                self._pony.disconnect()  # this thread's connection; others close with their threads
+                self._pony = None
+                self._entities = None
 
     def is_connected(self) -> bool:
-        return self._pony is not None
+        return self._connected
 
     def sync(self) -> None:
         """Embedded-replica sync: nothing to do for a local-only database."""
-        self._require_connection()
+        self._check_connected()
 
     def __enter__(self) -> Database:
         self.connect()
@@ -203,6 +235,10 @@ class Database:
                 applied = apply_migrations(con)
                 if applied:
                     log.info("applied migrations %s to %s", ", ".join(applied), self.path)
+            try:
+                dialect.check_tables(con, MAPPED_TABLES)
+            except sqlite3.Error as exc:
+                raise self._unusable(exc) from exc
         except DatabaseError as exc:
             if self.path in exc.message:
                 raise
@@ -232,11 +268,17 @@ class Database:
             )
         return DatabaseError(ErrorCode.INITIALIZATION_FAILED, f"cannot open {self.path}: {exc}")
 
-    def _require_connection(self) -> tuple[PonyDatabase, Any]:
-        if self._pony is None:
+    def _check_connected(self) -> None:
+        if not self._connected:
             raise DatabaseError(
                 ErrorCode.NOT_CONNECTED, f"{self.path} is not connected: call connect() first"
             )
+
+    def _require_connection(self) -> tuple[PonyDatabase, Any]:
+        """Pony and the entities, bound on first use."""
+        self._check_connected()
+        if self._pony is None:
+            return self._bind_pony()
         return self._pony, self._entities
 
     # --- transactions -----------------------------------------------------------------------------
@@ -287,6 +329,8 @@ class Database:
     def _read(self, operation: Callable[[Any], T]) -> T:
         _pony, entities = self._require_connection()
 
+        from pony.orm import db_session
+
         def run() -> T:
             with db_session(strict=True):
                 return operation(entities)
@@ -295,6 +339,8 @@ class Database:
 
     @staticmethod
     def _in_session(pony: PonyDatabase, entities: Any, operation: Callable, immediate: bool) -> Any:
+        from pony.orm import db_session
+
         with db_session(immediate=immediate, strict=True):
             return operation(entities, pony.get_connection())
 
@@ -327,7 +373,7 @@ class Database:
         """This thread's long-lived plain read connection (the hot read paths and data_version)."""
         con = getattr(self._readers, "con", None)
         if con is None:
-            self._require_connection()
+            self._check_connected()
             cfg = self.config
             con = dialect.connect_plain(
                 self.path, busy_timeout=cfg.busy_timeout, enable_wal=False, read_only=True
@@ -339,8 +385,7 @@ class Database:
 
     def _raw_read(self, query: Callable[[sqlite3.Connection], T]) -> T:
         con = getattr(self._readers, "con", None) or self._reader()  # _reader checks connect()
-        if self._pony is None:
-            self._require_connection()
+        self._check_connected()  # a kept reader after disconnect() must not be used
         return self._with_retry(ErrorCode.QUERY_FAILED, lambda: query(con))
 
     # --- instances --------------------------------------------------------------------------------
@@ -369,6 +414,8 @@ class Database:
     @staticmethod
     def _next_agent_number(e: Any, issue_number: int | None) -> int:
         """One more than the highest agent number working on the same issue."""
+        from pony.orm import select
+
         if issue_number is None:
             numbers = select(i.agent_number for i in e.Instance if i.issue_number is None)
         else:
@@ -458,6 +505,8 @@ class Database:
         instance_id = v.identifier("id", instance_id)
 
         def op(e: Any, con: sqlite3.Connection) -> None:
+            from pony.orm import select
+
             entity = self._instance_or_fail(e, instance_id)
             select(ev for ev in e.MCPEvent if ev.instance_id == instance_id).delete(bulk=True)
             select(
@@ -590,6 +639,8 @@ class Database:
         instance_id = v.text("instance_id", instance_id, required=True, limit=v.MAX_ID)
 
         def op(e: Any) -> list[RelationshipRecord]:
+            from pony.orm import desc, select
+
             query = select(
                 r
                 for r in e.Relationship
@@ -705,7 +756,7 @@ class Database:
     # --- maintenance ------------------------------------------------------------------------------
 
     def vacuum(self) -> None:
-        self._require_connection()
+        self._check_connected()
         if self.config.read_only:
             raise DatabaseError(ErrorCode.READ_ONLY, f"{self.path} is open read-only: no vacuum")
 
@@ -725,7 +776,7 @@ class Database:
     ) -> BackupResult:
         from .backup import make_backup  # keeps file handling out of this module
 
-        self._require_connection()
+        self._check_connected()
         return make_backup(self.path, os.fspath(path), self.config.busy_timeout, progress)
 
     # --- dashboard reads (beyond the spec: cheap queries for a live view) ------------------------
@@ -788,7 +839,7 @@ class Database:
         )
 
     def checkpoint(self, mode: str = "PASSIVE") -> tuple[int, int, int]:
-        self._require_connection()
+        self._check_connected()
         if self.config.read_only:  # a checkpoint writes the database file
             raise DatabaseError(
                 ErrorCode.READ_ONLY, f"{self.path} is open read-only: no checkpoint"

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-
-from cryptography.fernet import Fernet, InvalidToken
+from typing import Any
 
 from .errors import DatabaseError, ErrorCode
 
@@ -27,10 +26,12 @@ class SecretBox:
     def __init__(self, key: bytes | None = None, key_file: Path | None = None) -> None:
         self._key = key
         self._key_file = key_file
-        self._fernet: Fernet | None = None
+        self._fernet: Any = None  # cryptography's Fernet, imported on first use (~50 ms)
 
-    def _cipher(self) -> Fernet:
+    def _cipher(self) -> Any:
         if self._fernet is None:
+            from cryptography.fernet import Fernet
+
             try:
                 self._fernet = Fernet(self._key or load_or_create_key(self._key_file))
             except ValueError as exc:
@@ -45,6 +46,8 @@ class SecretBox:
         return self._cipher().encrypt(plaintext.encode("utf-8")).decode("ascii")
 
     def decrypt(self, token: str, *, key_name: str) -> str:
+        from cryptography.fernet import InvalidToken
+
         try:
             return self._cipher().decrypt(token.encode("ascii")).decode("utf-8")
         except (InvalidToken, UnicodeError, ValueError):
@@ -65,6 +68,8 @@ def load_or_create_key(key_file: Path | None = None) -> bytes:
     except FileNotFoundError:
         pass
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    from cryptography.fernet import Fernet
+
     key = Fernet.generate_key()
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

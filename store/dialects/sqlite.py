@@ -10,10 +10,8 @@ import functools
 import os
 import sqlite3
 import urllib.parse
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
-
-from pony.orm.dbproviders.sqlite import SQLitePool, SQLiteProvider
 
 PROVIDER = "sqlite"
 
@@ -73,15 +71,25 @@ def connect_plain(
     return con
 
 
-class ReadOnlySQLiteProvider(SQLiteProvider):
-    """Pony's provider, opening `mode=ro` URIs so that a write is impossible, not just avoided."""
-
-    def get_pool(self, is_shared_memory_db, filename, create_db=False, **kwargs):  # type: ignore[override]
-        return SQLitePool(False, readonly_uri(filename), True, uri=True, **kwargs)
+def check_tables(con: sqlite3.Connection, tables: Mapping[str, Sequence[str]]) -> None:
+    """Every table has every column the store maps (what Pony's check_tables does, without Pony);
+    raises sqlite3.Error naming the first missing one."""
+    for table, columns in tables.items():
+        con.execute(f"SELECT {', '.join(columns)} FROM {table} WHERE 0").fetchall()
 
 
 def provider_for(read_only: bool) -> Any:
-    return ReadOnlySQLiteProvider if read_only else PROVIDER
+    """Pony's provider name, or for read-only a provider opening `mode=ro` URIs, so that a write
+    is impossible, not just avoided. Pony is imported here, when the store first binds it."""
+    if not read_only:
+        return PROVIDER
+    from pony.orm.dbproviders.sqlite import SQLitePool, SQLiteProvider
+
+    class ReadOnlySQLiteProvider(SQLiteProvider):
+        def get_pool(self, is_shared_memory_db, filename, create_db=False, **kwargs):  # type: ignore[override]
+            return SQLitePool(False, readonly_uri(filename), True, uri=True, **kwargs)
+
+    return ReadOnlySQLiteProvider
 
 
 # --- errors --------------------------------------------------------------------------------------

@@ -283,6 +283,7 @@ def test_cli_database_url_is_honoured(tmp_path: Path) -> None:
 AS_NOBODY = """
 import os, sys
 from tui.cli import main   # imported as root: the interpreter lives under /root
+import pony.orm, cryptography.fernet  # the store imports these on first use, after the drop
 os.setgroups([]); os.setgid({uid}); os.setuid({uid})
 sys.exit(main(sys.argv[1:]))
 """

@@ -208,3 +208,36 @@ def test_existing_file_not_writable_as_nobody(world_dir, open_db):
     report = run_worker("open", str(path), "rw", as_nobody=True)
     assert report.get("error_code") == "DATABASE_FILE_PERMISSION_DENIED", report
     assert str(path) in report["message"]
+
+
+@pytest.mark.parametrize("read_only", [False, True])
+def test_a_mapped_column_missing_fails_at_connect_naming_it(open_db, db_path, read_only):
+    """The store binds Pony on first use; the schema is still checked when connecting."""
+    open_db().disconnect()
+    con = sqlite3.connect(db_path)
+    con.execute("ALTER TABLE instances DROP COLUMN system_prompt")
+    con.commit()
+    con.close()
+    error = expect_error(ErrorCode.INITIALIZATION_FAILED, open_db, read_only=read_only)
+    assert "system_prompt" in error.message and str(db_path) in error.message
+
+
+def test_plain_reads_never_import_pony_and_the_first_entity_use_binds_it(db_path):
+    """What the dashboard's first screen needs runs without Pony (0.2-0.3 s of imports here)."""
+    import subprocess
+    import sys
+
+    code = f"""
+import sys
+from store import DatabaseConfig, initialize_database
+db = initialize_database(DatabaseConfig(local_file={str(db_path)!r}))
+db.list_instances(); db.max_event_id(); db.data_version(); db.get_mcp_events('nobody')
+print('pony' in sys.modules, 'cryptography' in sys.modules)
+from store import InstanceRecord
+db.create_instance(InstanceRecord(id='a', type='coding', status='started', worktree_path='/a',
+                                  branch_name='a', tmux_session='a'))
+print('pony' in sys.modules, db.get_instance('a').id)
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "False", "True", "a"]
