@@ -705,13 +705,9 @@ class Database:
     # --- configuration ----------------------------------------------------------------------------
 
     def get_config(self, key: str) -> str | None:
+        """Plain SQL: the dashboard reads its last backup time here before Pony is bound."""
         key = v.config_key(key)
-
-        def op(e: Any) -> tuple[str, bool] | None:
-            entity = e.UserConfig.get(key=key)
-            return None if entity is None else (entity.value, entity.encrypted)
-
-        found = self._read(op)
+        found = self._raw_read(lambda con: dialect.config_entry(con, key))
         if found is None:
             return None
         value, encrypted = found
@@ -720,12 +716,8 @@ class Database:
     def is_config_encrypted(self, key: str) -> bool | None:
         """Whether a key holds a secret, without decrypting it (None when absent)."""
         key = v.config_key(key)
-
-        def op(e: Any) -> bool | None:
-            entity = e.UserConfig.get(key=key)
-            return None if entity is None else bool(entity.encrypted)
-
-        return self._read(op)
+        found = self._raw_read(lambda con: dialect.config_entry(con, key))
+        return None if found is None else found[1]
 
     def set_config(self, key: str, value: str, encrypted: bool = False) -> None:
         key = v.config_key(key)

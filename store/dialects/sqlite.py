@@ -514,3 +514,9 @@ def copy_database(
     finally:
         dst.close()
         src.close()
+
+
+def config_entry(con: sqlite3.Connection, key: str) -> tuple[str, bool] | None:
+    """(value, encrypted) of a user_config key, or None."""
+    row = con.execute("SELECT value, encrypted FROM user_config WHERE key = ?", (key,)).fetchone()
+    return None if row is None else (row[0], bool(row[1]))

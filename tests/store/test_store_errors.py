@@ -232,6 +232,7 @@ import sys
 from store import DatabaseConfig, initialize_database
 db = initialize_database(DatabaseConfig(local_file={str(db_path)!r}))
 db.list_instances(); db.max_event_id(); db.data_version(); db.get_mcp_events('nobody')
+db.get_config('last_backup_at'); db.github_issue_titles([1])
 print('pony' in sys.modules, 'cryptography' in sys.modules)
 from store import InstanceRecord
 db.create_instance(InstanceRecord(id='a', type='coding', status='started', worktree_path='/a',
