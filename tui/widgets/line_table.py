@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -329,14 +330,25 @@ class LineTable(ScrollView, can_focus=True):
         return strip
 
     def _line(self, cells: Cells, style: Style, post: Style | None, width: int) -> Strip:
-        """One segment run per cell, each tagged with its column (as DataTable does)."""
+        """One segment run per cell, each tagged with its column (as DataTable does). Plain
+        strings become one segment directly (a quarter of going through rich Text)."""
         assert self._columns is not None
         console = self.app.console
         pad = " " * CELL_PADDING
         right = self._columns.right_aligned
         segments: list[Segment] = []
         for index, (cell, cell_width) in enumerate(zip(cells, self._columns.widths, strict=True)):
-            text = cell.copy() if isinstance(cell, Text) else Text(cell)
+            cell_style = style + _column_meta(index)
+            if isinstance(cell, str):
+                length = cell_len(cell)
+                if length > cell_width:
+                    cell = set_cell_size(cell, cell_width - 1) + "…"
+                    length = cell_width
+                gap = " " * (cell_width - length)
+                body = pad + gap + cell + pad if index in right else pad + cell + gap + pad
+                segments.append(Segment(body, cell_style + post if post else cell_style))
+                continue
+            text = cell.copy()
             text.no_wrap = True
             text.end = ""
             if text.cell_len > cell_width:
@@ -346,7 +358,6 @@ class LineTable(ScrollView, can_focus=True):
                 text = Text.assemble(pad + gap, text, pad, no_wrap=True, end="")
             else:
                 text = Text.assemble(pad, text, gap + pad, no_wrap=True, end="")
-            cell_style = style + _column_meta(index)
             segments.extend(Segment.apply_style(text.render(console), cell_style, post))
         return Strip(segments, self._columns.width).crop_extend(0, width, style)
 
