@@ -279,7 +279,9 @@ class CodexDashApp(App[None]):
             shown = self.table.row_count
             total = len(self.overview.rows)
             count = f"{shown} of {total}" if shown != total else f"{total}"
-            instances.border_title = f"Instances ({count}) · sort: {self.table.sort_description}"
+            title = f"Instances ({count}) · sort: {self.table.sort_description}"
+            if instances.border_title != title:  # setting it repaints the whole table
+                instances.border_title = title
 
     # --- the selected instance ----------------------------------------------------------------------
 

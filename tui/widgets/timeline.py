@@ -88,5 +88,7 @@ class Timeline(Vertical):
     ) -> None:
         self.query_one(Sparkline).data = activity or [0]
         label = self.query_one("#activity-label", Label)
-        label.update(f"{sum(activity)} in 60 min · {total:,} total")
+        text = f"{sum(activity)} in 60 min · {total:,} total"
+        if str(label.content) != text:  # an update is a layout pass: the whole screen repaints
+            label.update(text)
         self.query_one(EventTable).show(events, now)
