@@ -59,6 +59,16 @@ def add_failing_trigger(
         con.close()
 
 
+def outcome(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple:
+    """What a call did, comparable across a fast path and its reference validator."""
+    try:
+        return ("ok", fn(*args, **kwargs))
+    except DatabaseError as error:
+        return ("error", error.code, error.field, error.message)
+    except Exception as error:  # the reference's own non-store exceptions must match too
+        return ("raised", type(error))
+
+
 def expect_error(code: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> DatabaseError:
     with pytest.raises(DatabaseError) as info:
         fn(*args, **kwargs)

@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from store_helpers import T0, expect_error, make_event, make_instance, query
+from store_helpers import T0, expect_error, make_event, make_instance, outcome, query
 
 from store import (
     INSTANCE_STATUSES,
     INSTANCE_TYPES,
-    DatabaseError,
     ErrorCode,
     GitHubIssueRecord,
     InstanceRecord,
@@ -114,15 +112,6 @@ issues = st.builds(
     repo_owner=names,
     repo_name=names,
 )
-
-
-def outcome(fn, *args: Any, **kwargs: Any) -> tuple:
-    try:
-        return ("ok", fn(*args, **kwargs))
-    except DatabaseError as error:
-        return ("error", error.code, error.field, error.message)
-    except Exception as error:  # the reference's own non-store exceptions must match too
-        return ("raised", type(error))
 
 
 @SETTINGS

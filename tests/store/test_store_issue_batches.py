@@ -19,9 +19,9 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from store_helpers import T0, expect_error, make_issue, query
+from store_helpers import T0, expect_error, make_issue, outcome, query
 
-from store import DatabaseError, ErrorCode, GitHubIssueRecord
+from store import ErrorCode, GitHubIssueRecord
 from store import validation as v
 from store.dialects import sqlite as dialect
 
@@ -32,15 +32,6 @@ SETTINGS = settings(
 )
 NOW = 1_700_000_000
 MANY = v._COLUMNS_FROM  # batches this big take the column path
-
-
-def outcome(fn, *args: Any, **kwargs: Any) -> tuple:
-    try:
-        return ("ok", fn(*args, **kwargs))
-    except DatabaseError as error:
-        return ("error", error.code, error.field, error.message)
-    except Exception as error:  # the reference's own non-store exceptions must match too
-        return ("raised", type(error))
 
 
 def reference_rows(batch: list) -> tuple:

@@ -114,6 +114,15 @@ class Wakes:
         await asyncio.sleep(seconds)
 
 
+async def commit_once_and_wait(db: Path, wakes: Wakes) -> None:
+    """Another process commits once; the watcher must wake for it."""
+    writer = Writer(db)
+    try:
+        await wakes.after(writer.commit())
+    finally:
+        writer.close()
+
+
 async def started(watcher: DatabaseWatcher) -> asyncio.Task[None]:
     task = asyncio.create_task(watcher.run())
     await asyncio.sleep(ARM_SECONDS)
@@ -163,12 +172,7 @@ async def test_a_write_to_an_unrelated_file_in_the_folder_does_not_wake(tmp_path
         await asyncio.sleep(0.5)  # more than ten paces
         assert [t for t in wakes.times if t >= before] == []
         # still awake for the database itself
-        writer = Writer(db)
-        try:
-            committed = writer.commit()
-            await wakes.after(committed)
-        finally:
-            writer.close()
+        await commit_once_and_wait(db, wakes)
     finally:
         await stopped(watcher, task)
 
@@ -271,12 +275,7 @@ async def test_the_folder_going_away_and_coming_back(tmp_path: Path) -> None:
         assert not task.done()  # still running, waiting for the folder
         make_db(folder)
         await asyncio.sleep(1.5)  # the retry every second re-arms the watch
-        writer = Writer(db)
-        try:
-            committed = writer.commit()
-            await wakes.after(committed)
-        finally:
-            writer.close()
+        await commit_once_and_wait(db, wakes)
     finally:
         await stopped(watcher, task)
 
