@@ -370,3 +370,16 @@ def test_timestamps_stop_at_the_last_second_a_datetime_can_hold(db):
         assert "last_activity" in str(error)
     assert db.get_instance("far-future") == before
     assert "far-future" in ids(db.list_instances())
+
+
+def test_text_is_stored_exactly_as_given_through_every_path(db):
+    """Pony strips str attributes unless told not to; the raw paths and the TypeScript side don't."""
+    db.create_instance(make_instance(id="spaces", branch_name=" lead", tmux_session="tail "))
+    db.update_instance("spaces", {"branch_name": "0 ", "system_prompt": "  indented\n"})
+    got = db.get_instance("spaces")
+    assert got is not None
+    assert (got.branch_name, got.tmux_session, got.system_prompt) == ("0 ", "tail ", "  indented\n")
+    listed = next(r for r in db.list_instances() if r.id == "spaces")
+    assert listed.branch_name == "0 "
+    db.set_config("padded", " value ")
+    assert db.get_config("padded") == " value "
