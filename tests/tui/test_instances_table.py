@@ -151,3 +151,29 @@ async def test_only_changed_lines_are_drawn_again(demo_db, monkeypatch):
         await pilot.pause()
         assert not table.has_focus
         assert drawn == [table.visible_ids[0]] * len(drawn) and 1 <= len(drawn) <= 2
+
+
+async def test_the_relationship_tree_is_rebuilt_only_when_the_family_changes(demo_db, monkeypatch):
+    from tui.widgets.relationship_tree import RelationshipTree
+
+    app = make_app(demo_db, now=NOW)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        select(app, "review-112-a1-r2")
+        await settle(app, pilot)
+        tree = app.query_one(RelationshipTree)
+        detail = app.detail
+        assert detail is not None and detail.instance_id == "review-112-a1-r2"
+        rebuilds: list[str] = []
+        real_clear = RelationshipTree.clear
+        monkeypatch.setattr(
+            RelationshipTree, "clear", lambda self: (rebuilds.append("x"), real_clear(self))[1]
+        )
+        tree.show_detail(dataclasses.replace(detail, events=[], event_count=0))
+        assert rebuilds == []  # only the events differ: the tree does not show them
+        parent = detail.related["work-112-a1"]
+        related = {**detail.related, "work-112-a1": dataclasses.replace(parent, status="pr_merged")}
+        tree.show_detail(dataclasses.replace(detail, related=related))
+        assert rebuilds == ["x"]
+        await pilot.pause()
+        assert "pr_merged" in str(tree.root.children[0].label)
