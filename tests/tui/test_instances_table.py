@@ -177,3 +177,25 @@ async def test_the_relationship_tree_is_rebuilt_only_when_the_family_changes(dem
         assert rebuilds == ["x"]
         await pilot.pause()
         assert "pr_merged" in str(tree.root.children[0].label)
+
+
+async def test_a_long_database_path_does_not_push_the_counts_off_the_header(tmp_path):
+    """Seen in the demo at 80 columns: the path wrapped into the header's second line."""
+    import shutil
+
+    from textual.geometry import Region
+
+    from demo.seed import build_demo_database
+    from tui.widgets.status_header import StatusHeader
+
+    deep = tmp_path / ("a-rather-long-folder-name-" * 3) / "claude-codex.db"
+    deep.parent.mkdir(parents=True)
+    build_demo_database(str(deep), now=NOW)
+    app = make_app(str(deep), now=NOW)
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(app, pilot)
+        header = app.query_one(StatusHeader)
+        first, second = (s.text for s in header.render_lines(Region(0, 0, SMALL[0], 2)))
+        assert "LIVE" in first and first.rstrip().endswith("…")
+        assert "started" in second and "events" in second
+    shutil.rmtree(deep.parent)
