@@ -75,7 +75,8 @@ def define_entities(db: Database) -> SimpleNamespace:
     class UserConfig(db.Entity):
         _table_ = "user_config"
         key = PrimaryKey(str, autostrip=False)
-        value = Optional(str, autostrip=False)  # Optional: an empty string is a legal value, NULL never is
+        # Optional: an empty string is a legal value, NULL never is
+        value = Optional(str, autostrip=False)
         encrypted = Required(bool, default=False)
         updated_at = Required(int, size=64)
 
