@@ -165,9 +165,11 @@ async def test_the_relationship_tree_is_rebuilt_only_when_the_family_changes(dem
         detail = app.detail
         assert detail is not None and detail.instance_id == "review-112-a1-r2"
         rebuilds: list[str] = []
-        real_clear = RelationshipTree.clear
+        real_update = RelationshipTree.update
         monkeypatch.setattr(
-            RelationshipTree, "clear", lambda self: (rebuilds.append("x"), real_clear(self))[1]
+            RelationshipTree,
+            "update",
+            lambda self, *a, **k: (rebuilds.append("x"), real_update(self, *a, **k))[1],
         )
         tree.show_detail(dataclasses.replace(detail, events=[], event_count=0))
         assert rebuilds == []  # only the events differ: the tree does not show them
@@ -175,8 +177,10 @@ async def test_the_relationship_tree_is_rebuilt_only_when_the_family_changes(dem
         related = {**detail.related, "work-112-a1": dataclasses.replace(parent, status="pr_merged")}
         tree.show_detail(dataclasses.replace(detail, related=related))
         assert rebuilds == ["x"]
-        await pilot.pause()
-        assert "pr_merged" in str(tree.root.children[0].label)
+        lines = [line.plain for line in tree.lines(dataclasses.replace(detail, related=related))]
+        assert lines[0].startswith("▼ work-112-a1") and "pr_merged" in lines[0]
+        assert lines[1].startswith("├─ review-112-a1-r1") and "review #1" in lines[1]
+        assert lines[2].startswith("└─ review-112-a1-r2") and "review #2" in lines[2]
 
 
 async def test_a_long_database_path_does_not_push_the_counts_off_the_header(tmp_path):

@@ -4,8 +4,7 @@ and the selected instance's own children."""
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import Tree
-from textual.widgets.tree import TreeNode
+from textual.widgets import Static
 
 from ..formatting import STATUS_RICH, TYPE_SHORT
 from ..model import InstanceDetail
@@ -17,16 +16,26 @@ RELATION_LABEL = {
 }
 
 
-class RelationshipTree(Tree[str]):
+class RelationshipTree(Static, can_focus=True):
+    """Drawn as text with tree guides: a family is a handful of lines, shown not navigated, and
+    Textual's Tree widget cost 8 ms a frame to render here (opening an instance draws one)."""
+
+    DEFAULT_CSS = """
+    RelationshipTree {
+        height: 100%;
+        overflow-y: auto;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
+    """
+
     def __init__(self, **kwargs: object) -> None:
-        super().__init__("relationships", **kwargs)  # type: ignore[arg-type]
-        self.show_root = False
-        self.guide_depth = 3
+        super().__init__(**kwargs)  # type: ignore[arg-type]
         self._shown: tuple[object, ...] | None = None
 
     def show_detail(self, detail: InstanceDetail | None) -> None:
-        """Rebuilt only when what it draws changed: a rebuild costs 4-18 ms here, and the
-        selected instance's events (which it does not show) change far more often."""
+        """Redrawn only when what it draws changed: the selected instance's events (which it
+        does not show) change far more often than its family."""
         shown = (
             None
             if detail is None
@@ -35,10 +44,11 @@ class RelationshipTree(Tree[str]):
         if shown is not None and shown == self._shown:
             return
         self._shown = shown
-        self.clear()
+        self.update(Text("\n", no_wrap=True).join(self.lines(detail)))
+
+    def lines(self, detail: InstanceDetail | None) -> list[Text]:
         if detail is None or detail.record is None:
-            self.root.add_leaf(Text("no instance selected", style="dim"))
-            return
+            return [Text("no instance selected", style="dim")]
         selected = detail.instance_id
         children_of: dict[str, list] = {}
         has_parent: set[str] = set()
@@ -56,32 +66,42 @@ class RelationshipTree(Tree[str]):
             roots = [detail.record.parent_instance_id]
         if not roots:
             roots = [selected]
+        out: list[Text] = []
         for root_id in dict.fromkeys(roots):
-            node = self.root.add(self._label(detail, root_id, None), data=root_id, expand=True)
-            self._add_children(detail, node, root_id, children_of, {root_id})
+            line = Text()
+            line.append("▼ ", style="bold")
+            line.append_text(self._label(detail, root_id, None))
+            out.append(line)
+            self._add_children(detail, out, root_id, children_of, {root_id}, "")
         if not detail.relationships and not detail.record.parent_instance_id:
-            self.root.add_leaf(Text("no parent or children", style="dim"))
+            out.append(Text("no parent or children", style="dim"))
+        return out
 
     def _add_children(
         self,
         detail: InstanceDetail,
-        node: TreeNode[str],
+        out: list[Text],
         parent_id: str,
         children_of: dict[str, list],
         seen: set[str],
+        indent: str,
     ) -> None:
         rels = sorted(children_of.get(parent_id, []), key=lambda r: (r.review_iteration, r.id or 0))
-        for rel in rels:
+        rels = [rel for rel in rels if rel.child_instance not in seen]
+        for number, rel in enumerate(rels):
             child = rel.child_instance
             if child in seen:  # a cycle in someone else's data must not hang the view
                 continue
             seen.add(child)
-            label = self._label(detail, child, rel)
+            last = number == len(rels) - 1
+            line = Text()
+            line.append(indent + ("└─ " if last else "├─ "), style="dim")
+            line.append_text(self._label(detail, child, rel))
+            out.append(line)
             if children_of.get(child):
-                branch = node.add(label, data=child, expand=True)
-                self._add_children(detail, branch, child, children_of, seen)
-            else:
-                node.add_leaf(label, data=child)
+                self._add_children(
+                    detail, out, child, children_of, seen, indent + ("   " if last else "│  ")
+                )
 
     @staticmethod
     def _label(detail: InstanceDetail, instance_id: str, rel: object | None) -> Text:
