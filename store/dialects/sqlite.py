@@ -215,17 +215,30 @@ def insert_event_rows(con: sqlite3.Connection, rows: Sequence[Sequence[Any]]) ->
     if rows and set(map(len, rows)) != {_EVENT_WIDTH}:
         raise ValueError(f"every event row must have {_EVENT_WIDTH} values")
     params = list(chain.from_iterable(rows))
-    count = len(rows)
-    step = EVENT_ROWS_PER_STATEMENT * _EVENT_WIDTH
-    whole = count // EVENT_ROWS_PER_STATEMENT * step
+    execute_many_rows(
+        con, insert_events_sql, params, len(rows), _EVENT_WIDTH, EVENT_ROWS_PER_STATEMENT
+    )
+
+
+def execute_many_rows(
+    con: sqlite3.Connection,
+    sql_for: Callable[[int], str],
+    params: Sequence[Any],
+    count: int,
+    width: int,
+    per_statement: int,
+) -> None:
+    """Run `count` rows of `width` flat `params` as statements of `per_statement` rows each
+    (`sql_for(n)`: the statement for n rows), the rest in one last statement, in order."""
+    step = per_statement * width
+    whole = count // per_statement * step
     if whole:
-        sql = insert_events_sql(EVENT_ROWS_PER_STATEMENT)
+        sql = sql_for(per_statement)
         execute = con.execute
         for start in range(0, whole, step):
             execute(sql, params[start : start + step])
-    rest = count % EVENT_ROWS_PER_STATEMENT
-    if rest:
-        con.execute(insert_events_sql(rest), params[whole:])
+    if count % per_statement:
+        con.execute(sql_for(count % per_statement), params[whole:])
 
 
 def latest_events(
@@ -450,16 +463,7 @@ def upsert_issue_params(con: sqlite3.Connection, count: int, params: Sequence[An
     """upsert_issues for `count` rows given flat: row i is params[i * 11 : i * 11 + 11]."""
     if len(params) != count * _ISSUE_WIDTH:
         raise ValueError(f"{len(params)} parameters for {count} rows of {_ISSUE_WIDTH}")
-    step = ISSUE_ROWS_PER_STATEMENT * _ISSUE_WIDTH
-    whole = count // ISSUE_ROWS_PER_STATEMENT * _ISSUE_WIDTH * ISSUE_ROWS_PER_STATEMENT
-    if whole:
-        sql = upsert_issues_sql(ISSUE_ROWS_PER_STATEMENT)
-        execute = con.execute
-        for start in range(0, whole, step):
-            execute(sql, params[start : start + step])
-    rest = count % ISSUE_ROWS_PER_STATEMENT
-    if rest:
-        con.execute(upsert_issues_sql(rest), params[whole:])
+    execute_many_rows(con, upsert_issues_sql, params, count, _ISSUE_WIDTH, ISSUE_ROWS_PER_STATEMENT)
 
 
 def issue_titles(con: sqlite3.Connection, numbers: Iterable[int]) -> dict[int, str]:
