@@ -220,6 +220,19 @@ class CodexDashApp(App[None]):
             if overview.counting:  # the instances are on screen: now count their events
                 self.request_reload(force=True)
         self.loads_completed += 1
+        if self.loads_completed == 1:
+            self.call_after_refresh(self._compose_instance_screen)
+
+    def _compose_instance_screen(self) -> None:
+        """Compose the instance screen once the first data is on screen, so that the first
+        `enter` switches to a ready screen (composing it then took 150-270 ms here). Pushed and
+        popped in one batch: nothing of it is drawn."""
+        screen = self.get_screen("instance")
+        if screen.is_mounted or len(self.screen_stack) != 1:
+            return
+        with self.batch_update():
+            self.push_screen(screen)
+            self.pop_screen()
 
     def _clock_tick(self) -> None:
         """Relative times and per-minute counts age without commits: re-render them, without

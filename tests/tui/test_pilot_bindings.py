@@ -559,3 +559,27 @@ async def test_enter_draws_the_first_page_the_main_screen_already_holds(demo_db)
             release.set()
         await settle(app, pilot)
         assert table.row_count == len(app.detail.events)
+
+
+async def test_the_instance_screen_is_composed_ahead_without_being_shown(demo_db):
+    """The first `enter` switches to a ready screen (composing it then took 150-270 ms)."""
+    app = make_app(demo_db, now=NOW)
+    notes = record_notifications(app)
+    shown: list[object] = []
+    display = app._display
+
+    def recording_display(screen, *args, **kwargs):  # what reaches the terminal, and from where
+        shown.append(screen)
+        return display(screen, *args, **kwargs)
+
+    app._display = recording_display  # type: ignore[method-assign]
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = app.get_screen("instance")
+        assert screen.is_mounted
+        assert len(app.screen_stack) == 1 and not isinstance(app.screen, InstanceScreen)
+        assert shown and not [s for s in shown if isinstance(s, InstanceScreen)]  # never drawn
+        assert notes.items == []  # nothing was loaded for it
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, InstanceScreen) and app.screen.query_one(EventTable).row_count

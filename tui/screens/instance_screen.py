@@ -106,6 +106,8 @@ class InstanceScreen(Screen[None]):
         )
 
     def on_screen_resume(self) -> None:
+        if not self.instance_id:  # composed ahead by the app, not shown
+            return
         self.query_one("#fields-scroll").border_title = self.instance_id
         self._exhausted, self._loading = False, False
         self._shown = None
