@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import fields
 from datetime import UTC, datetime
 from itertools import chain, repeat
@@ -495,19 +495,32 @@ def _event_fast(record: MCPEventRecord, now: int) -> tuple[Any, ...]:
 def event_rows(records: Iterable[MCPEventRecord], *, now: int) -> list[tuple[Any, ...]]:
     """[event_row(r) for r in records], faster; a batch's error names the event by index."""
     records = records if isinstance(records, list | tuple) else list(records)
+    return _rows_one_by_one(records, MCPEventRecord, _event_fast, event_row, now, "events")
+
+
+def _rows_one_by_one(
+    records: list | tuple,
+    kind: type,
+    fast: Callable[[Any, int], tuple[Any, ...]],
+    reference: Callable[..., tuple[Any, ...]],
+    now: int,
+    noun: str,
+) -> list[tuple[Any, ...]]:
+    """Each record through `fast` when it is exactly `kind` and plainly valid, else through the
+    `reference` validator, whose error then names the record by its index in the batch."""
     rows: list[tuple[Any, ...]] = []
     append = rows.append
     for index, record in enumerate(records):
-        if type(record) is MCPEventRecord:
+        if type(record) is kind:
             try:
-                append(_event_fast(record, now))
+                append(fast(record, now))
                 continue
             except Exception:
                 pass
         try:
-            append(event_row(record, now=now))
+            append(reference(record, now=now))
         except DatabaseError as error:
-            raise _in_batch(error, index, len(records), "events") from None
+            raise _in_batch(error, index, len(records), noun) from None
     return rows
 
 
@@ -605,7 +618,7 @@ def issue_rows(records: Iterable[GitHubIssueRecord], *, now: int) -> list[tuple[
         params = issue_params_by_column(records, now=now)
         if params is not None:
             return list(zip(*[iter(params)] * _ISSUE_WIDTH, strict=True))
-    return _issue_rows_one_by_one(records, now)
+    return _rows_one_by_one(records, GitHubIssueRecord, _issue_fast, issue_row, now, "issues")
 
 
 def issue_params(records: Iterable[GitHubIssueRecord], *, now: int) -> tuple[int, list[Any]]:
@@ -616,24 +629,11 @@ def issue_params(records: Iterable[GitHubIssueRecord], *, now: int) -> tuple[int
         params = issue_params_by_column(records, now=now)
         if params is not None:
             return len(records), params
-    return len(records), list(chain.from_iterable(_issue_rows_one_by_one(records, now)))
-
-
-def _issue_rows_one_by_one(records: list | tuple, now: int) -> list[tuple[Any, ...]]:
-    rows: list[tuple[Any, ...]] = []
-    append = rows.append
-    for index, record in enumerate(records):
-        if type(record) is GitHubIssueRecord:
-            try:
-                append(_issue_fast(record, now))
-                continue
-            except Exception:
-                pass
-        try:
-            append(issue_row(record, now=now))
-        except DatabaseError as error:
-            raise _in_batch(error, index, len(records), "issues") from None
-    return rows
+    return len(records), list(
+        chain.from_iterable(
+            _rows_one_by_one(records, GitHubIssueRecord, _issue_fast, issue_row, now, "issues")
+        )
+    )
 
 
 # --- issues, a column at a time ------------------------------------------------------------------
