@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import psutil
 import pytest
+from testkit import make_instance
 from tuilab import (
     NOW,
     make_app,
@@ -22,7 +23,6 @@ from tuilab import (
 
 from agents import tmux
 from agents.process import ProcessIdentity
-from store import InstanceRecord
 from tui.screens.confirm import ConfirmScreen
 
 pytestmark = pytest.mark.anyio
@@ -32,17 +32,7 @@ LOOP = "import time\nwhile True: time.sleep(0.5)"
 
 def add_instance(path: str, instance_id: str, session: str, pid: int | None) -> None:
     with open_store(path) as db:
-        db.create_instance(
-            InstanceRecord(
-                id=instance_id,
-                type="coding",
-                status="started",
-                worktree_path=f"/tmp/worktrees/{instance_id}",
-                branch_name=f"feature/{instance_id}",
-                tmux_session=session,
-                claude_pid=pid,
-            )
-        )
+        db.create_instance(make_instance(id=instance_id, tmux_session=session, claude_pid=pid))
 
 
 def status_of(path: str, instance_id: str) -> str:
