@@ -78,7 +78,7 @@ class ColumnLayout:
     def cells(self, row: InstanceRow, now: datetime) -> tuple[str | Text, ...]:
         record = row.record
         narrow = self.narrow
-        values: dict[str, str | Text] = {}
+        cells: list[str | Text] = []
         for column, width in zip(self.columns, self.widths, strict=True):
             key = column.key
             if key == "id":
@@ -99,8 +99,8 @@ class ColumnLayout:
                 value = short_ago(row.last_seen, now) if narrow else ago(row.last_seen, now)
             else:
                 value = f"{row.event_count:,}" if row.event_count >= 0 else "…"
-            values[key] = value
-        return tuple(values[c.key] for c in self.columns)
+            cells.append(value)
+        return tuple(cells)
 
 
 def issue_cell(row: InstanceRow, width: int) -> Text:
