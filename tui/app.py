@@ -8,9 +8,9 @@ merged into the widgets in place.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 from collections.abc import Awaitable, Callable, Iterable
-from datetime import UTC, datetime
 from functools import partial
 
 from rich.text import Text
@@ -28,7 +28,7 @@ from store.maintenance import backup_to_folder
 from .formatting import display_path, size
 from .gateway import DatabaseGateway
 from .keymap import DASHBOARD_ACTIONS, MUTATING_ACTIONS, key_hints, visible_actions
-from .model import Clock, InstanceDetail, InstanceRow, Overview, OverviewLoader
+from .model import Clock, InstanceDetail, InstanceRow, Overview, OverviewLoader, utc_now
 from .screens.confirm import ConfirmScreen
 from .screens.help_screen import HelpScreen
 from .screens.instance_screen import FIRST_PAGE, InstanceScreen
@@ -51,9 +51,7 @@ LOOP_GROUPS = frozenset({"reload", "detail", "watch"})  # workers that run for t
 SAFETY_POLL_SECONDS = 2.0  # catches commits on file systems whose events watchfiles misses
 CLOCK_REFRESH_SECONDS = 60.0  # relative times ("3 minutes ago") and per-minute counts age; a tick re-renders the visible rows
 
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
+Preload = concurrent.futures.Future[tuple[OverviewLoader, Overview | None]]
 
 
 class CodexDashApp(App[None]):
@@ -74,6 +72,7 @@ class CodexDashApp(App[None]):
         kill_grace: float = 3.0,
         tmux_socket: str | None = None,
         on_exit: Callable[[], None] | None = None,
+        preload: Preload | None = None,
     ) -> None:
         super().__init__()
         self.gateway = gateway
@@ -84,6 +83,7 @@ class CodexDashApp(App[None]):
         self.kill_grace = kill_grace
         self.tmux_socket = tmux_socket
         self._on_exit = on_exit
+        self._preload = preload  # the first load, started on the database thread before us
         self.overview: Overview | None = None
         self.live = True
         self._pending = False
@@ -137,10 +137,12 @@ class CodexDashApp(App[None]):
         self.table.focus()
         self.query_one(KeyBar).show_keys(key_hints(self.read_only))
         self._render_header()
-        try:
-            await self.gateway.run(self._open_loader)
-        except DatabaseError as exc:
-            self._set_problem(f"{exc.code}: {exc.message}")
+        if not await self._take_preload():
+            try:
+                await self.gateway.run(self._open_loader)
+            except DatabaseError as exc:
+                self._set_problem(f"{exc.code}: {exc.message}")
+            self.request_reload(force=True)
         self.run_worker(self._reload_loop(), group="reload", exclusive=True)
         self.run_worker(self._detail_loop(), group="detail", exclusive=True)
         if self.watch:
@@ -148,7 +150,23 @@ class CodexDashApp(App[None]):
             self.run_worker(self._watcher.run(), group="watch", exclusive=True)
         self.set_interval(SAFETY_POLL_SECONDS, self.request_reload)
         self.set_interval(CLOCK_REFRESH_SECONDS, self._clock_tick)
-        self.request_reload(force=True)
+
+    async def _take_preload(self) -> bool:
+        """Apply the preloaded first overview; False when there is none (or it failed: the
+        reload loop then opens its own loader). Taken without yielding when it is ready, so the
+        first frame has the rows."""
+        preload, self._preload = self._preload, None
+        if preload is None:
+            return False
+        try:
+            loader, overview = (
+                preload.result() if preload.done() else await asyncio.wrap_future(preload)
+            )
+        except Exception:
+            return False
+        self._loader = loader
+        self._loaded(overview)
+        return True
 
     def on_resize(self, event: events.Resize) -> None:
         self.table.configure_columns(event.size.width)
@@ -212,6 +230,9 @@ class CodexDashApp(App[None]):
         except Exception as exc:  # a replaced or vanished file: say so, keep trying
             self._set_problem(f"database unavailable: {exc}")
             return
+        self._loaded(overview)
+
+    def _loaded(self, overview: Overview | None) -> None:
         if self._problem is not None:
             self._problem = None
             self._render_header()

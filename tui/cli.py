@@ -9,7 +9,6 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from importlib.metadata import PackageNotFoundError, version
 
 from store import DatabaseConfig, DatabaseError
 
@@ -17,10 +16,27 @@ EXIT_USAGE = 2
 
 
 def package_version() -> str:
+    # Imported here: importlib.metadata costs ~50 ms of start-up and only --version needs it.
+    from importlib.metadata import PackageNotFoundError, version
+
     try:
         return version("codex-dash")
     except PackageNotFoundError:  # running from a checkout without installing
         return "0+unknown"
+
+
+class VersionAction(argparse.Action):
+    """--version that reads the package metadata only when asked for."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: object) -> None:
+        super().__init__(
+            option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, nargs=0,
+            help="show the version and exit",
+        )  # fmt: skip
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
+        print(f"codex-dash {package_version()}")
+        parser.exit()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Keys inside the dashboard: press ? for help. Maintenance, for cron or a systemd "
         "timer: codex-dash backup | vacuum | prune | maintain (each with --help).",
     )
-    parser.add_argument("--version", action="version", version=f"codex-dash {package_version()}")
+    parser.add_argument("--version", action=VersionAction)
     add_db_option(parser)
     parser.add_argument(
         "--read-only",
@@ -91,8 +107,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run_dashboard(config: DatabaseConfig, *, backup_dir: str | None = None, on_exit=None) -> int:
-    from .app import CodexDashApp
     from .gateway import DatabaseGateway
+    from .model import first_overview, utc_now
 
     gateway = DatabaseGateway(config)
     try:
@@ -105,7 +121,11 @@ def run_dashboard(config: DatabaseConfig, *, backup_dir: str | None = None, on_e
             else f"cannot open {config.path}: {exc.message}"
         )
         return fail(f"{reason} [{exc.code}]")
-    app = CodexDashApp(gateway, backup_dir=backup_dir, on_exit=on_exit)
+    # The first load runs on the database thread while Textual is imported (about 0.3 s here).
+    preload = gateway.submit(lambda: first_overview(gateway.db, utc_now, backup_dir))
+    from .app import CodexDashApp
+
+    app = CodexDashApp(gateway, backup_dir=backup_dir, on_exit=on_exit, preload=preload)
     app.run()
     return app.return_code or 0
 

@@ -54,7 +54,11 @@ class DatabaseGateway:
         return await loop.run_in_executor(self._executor, function, *args)
 
     def run_sync(self, function: Callable[..., T], *args: Any) -> T:
-        return self._executor.submit(function, *args).result()
+        return self.submit(function, *args).result()
+
+    def submit(self, function: Callable[..., T], *args: Any) -> concurrent.futures.Future[T]:
+        """Start `function` on the database thread without waiting (nor needing an event loop)."""
+        return self._executor.submit(function, *args)
 
     def close(self) -> None:
         def _close() -> None:

@@ -11,7 +11,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from store import (
     Database,
@@ -25,6 +25,11 @@ from store import (
 from store.maintenance import LAST_BACKUP_KEY, last_backup_time
 
 Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
 
 # What a reload re-reads, and how often (see docs/performance.md, Dashboard):
 FULL_LIST_SECONDS = 10.0  # list every instance at least this often while the file changes
@@ -356,3 +361,12 @@ class OverviewLoader:
             activity=activity,
             event_count=counted.count if counted else self.db.count_events(instance_id),
         )
+
+
+def first_overview(
+    db: Database, clock: Clock, backup_dir: str | None
+) -> tuple[OverviewLoader, Overview | None]:
+    """A loader and its first, forced load. `codex-dash` runs this on the database thread while
+    the main thread imports Textual, so the first frame already shows the instances."""
+    loader = OverviewLoader(db, clock, backup_dir)
+    return loader, loader.load(force=True)

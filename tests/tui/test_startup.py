@@ -1,0 +1,90 @@
+"""Start-up: the first load runs on the database thread while Textual is imported, and its rows
+are in the first frame; the command line imports nothing heavy before that load is started."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import subprocess
+import sys
+import threading
+
+import pytest
+from tuilab import NOW, make_app, settle
+
+from store import DatabaseError, ErrorCode
+from tui.model import first_overview
+
+pytestmark = pytest.mark.anyio
+SIZE = (120, 40)
+
+
+def preloaded(app) -> concurrent.futures.Future:
+    """What `codex-dash` does before importing the app: the first load, on the app's own thread."""
+    gateway = app.gateway
+    gateway.open_sync()
+    return gateway.submit(lambda: first_overview(gateway.db, app.now, None))
+
+
+def record_frames(app) -> list[int]:
+    """The instances table's row count at every frame the app sends to the terminal."""
+    rows: list[int] = []
+    display = app._display
+
+    def recording_display(screen, *args, **kwargs):
+        rows.append(app.table.row_count if screen is app.screen_stack[0] else -1)
+        return display(screen, *args, **kwargs)
+
+    app._display = recording_display  # type: ignore[method-assign]
+    return rows
+
+
+async def test_the_preloaded_rows_are_in_the_first_frame(demo_db):
+    app = make_app(demo_db, now=NOW)
+    preload = app._preload = preloaded(app)
+    loader, overview = preload.result()
+    frames = record_frames(app)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert frames and frames[0] == len(overview.rows) > 0
+        assert app._loader is loader  # the app goes on from the preloaded loader's counts
+        assert app.table.row_count == len(overview.rows)
+        assert "…" not in app.table.cell_text(app.table.selected_id, "events")  # counted since
+
+
+async def test_a_failed_preload_is_loaded_again_by_the_app(demo_db):
+    app = make_app(demo_db, now=NOW)
+    failed: concurrent.futures.Future = concurrent.futures.Future()
+    failed.set_exception(DatabaseError(ErrorCode.NOT_CONNECTED, "gone for a moment"))
+    app._preload = failed
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert app.table.row_count > 0
+        assert app._loader is not None
+
+
+async def test_a_preload_still_running_is_awaited_without_blocking_the_screen(demo_db):
+    app = make_app(demo_db, now=NOW)
+    gateway = app.gateway
+    gateway.open_sync()
+    release = threading.Event()
+    gateway.submit(release.wait, 10)  # the database thread is busy until released
+    app._preload = gateway.submit(lambda: first_overview(gateway.db, app.now, None))
+    frames = record_frames(app)
+    threading.Timer(0.5, release.set).start()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert frames[0] == 0  # drawn while the load was still running
+        assert app.table.row_count > 0
+
+
+def test_the_command_line_starts_without_textual_or_package_metadata():
+    """`codex-dash` starts the first load before importing Textual (~0.3 s here); package
+    metadata (~50 ms) is read only for --version."""
+    probe = (
+        "import sys, tui.cli; "
+        "print(sorted(m for m in ('textual', 'importlib.metadata', 'pony') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
+    assert out.strip() == "[]"
