@@ -28,6 +28,7 @@ from tui.screens.confirm import ConfirmScreen
 from tui.screens.help_screen import HelpScreen
 from tui.screens.instance_screen import FIRST_PAGE, PAGE, InstanceScreen
 from tui.screens.status_dialog import StatusDialog
+from tui.widgets.field_list import FieldList
 from tui.widgets.status_header import StatusHeader
 from tui.widgets.timeline import EventTable
 
@@ -58,7 +59,7 @@ async def test_enter_opens_the_selected_instance_and_escape_returns(demo_db):
         assert screen.instance_id == "work-121-a1"
         table = screen.query_one(EventTable)
         await until(pilot, lambda: table.row_count > 0, what="the first page of events")
-        fields = static_text(screen.query_one("#fields", Static))
+        fields = screen.query_one(FieldList).text(110).plain
         for expected in ("work-121-a1", "waiting_review", "coding", "tmux_session", "branch_name"):
             assert expected in fields
         with open_store(demo_db) as db:

@@ -7,7 +7,6 @@ from dataclasses import fields
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from rich.table import Table
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -21,6 +20,7 @@ from store import DatabaseError
 from ..formatting import STATUS_RICH, ago, clip
 from ..keymap import key_hints
 from ..model import InstanceDetail
+from ..widgets.field_list import Field, FieldList
 from ..widgets.key_bar import KeyBar
 from ..widgets.relationship_tree import RelationshipTree
 from ..widgets.timeline import EventTable
@@ -32,14 +32,11 @@ FIRST_PAGE = 60  # a screenful or two: opening stays quick on a busy instance
 PAGE = 200  # each further page, loaded as the cursor nears the end
 
 
-def field_table(detail: InstanceDetail, now: datetime) -> Table:
-    table = Table(box=None, show_header=False, expand=True, padding=(0, 1, 0, 0))
-    table.add_column(style="bold", no_wrap=True)
-    table.add_column(overflow="fold")
+def field_rows(detail: InstanceDetail, now: datetime) -> list[Field]:
     record = detail.record
     if record is None:
-        table.add_row("", Text("this instance no longer exists", style="red"))
-        return table
+        return [("", Text("this instance no longer exists", style="red"))]
+    rows: list[Field] = []
     for field in fields(record):
         value = getattr(record, field.name)
         if isinstance(value, datetime):
@@ -52,9 +49,9 @@ def field_table(detail: InstanceDetail, now: datetime) -> Table:
             shown = Text(clip(" ".join(str(value).split()), 400))
         else:
             shown = Text(str(value))
-        table.add_row(field.name, shown)
-    table.add_row("events", Text(f"{detail.event_count:,}"))
-    return table
+        rows.append((field.name, shown))
+    rows.append(("events", Text(f"{detail.event_count:,}")))
+    return rows
 
 
 class InstanceScreen(Screen[None]):
@@ -89,7 +86,7 @@ class InstanceScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with Horizontal(id="instance-top"):
             with VerticalScroll(id="fields-scroll"):
-                yield Static(id="fields")
+                yield FieldList(id="fields")
             yield RelationshipTree(id="instance-tree")
         with Vertical(id="instance-events"):
             yield Static(id="events-title")
@@ -116,7 +113,7 @@ class InstanceScreen(Screen[None]):
             self._show_first_page(self._preloaded)
         else:
             table.show([], self.dash.now())
-            self.query_one("#fields", Static).update("")
+            self.query_one(FieldList).show([])
             self.query_one("#events-title", Static).update("Timeline: loading…")
         self._preloaded = None
         table.focus()
@@ -140,7 +137,7 @@ class InstanceScreen(Screen[None]):
         if detail == self._shown or table.row_count > FIRST_PAGE:
             return  # unchanged, or the user already paged further
         now = self.dash.now()
-        self.query_one("#fields", Static).update(field_table(detail, now))
+        self.query_one(FieldList).show(field_rows(detail, now))
         self.query_one(RelationshipTree).show_detail(detail)
         table.show(detail.events, now)
         self._shown = detail

@@ -1,0 +1,63 @@
+"""The instance screen's label/value lines: long values fold under their own column, nothing is
+lost or drawn past the edge, and the widget is as tall as its lines."""
+
+from __future__ import annotations
+
+import pytest
+from rich.text import Text
+from textual.app import App, ComposeResult
+
+from tui.widgets.field_list import FieldList
+
+pytestmark = pytest.mark.anyio
+
+LONG = "/home/dev/claude-codex/.worktrees/review-112-a1-r2/with/a/very/long/path/indeed"
+FIELDS = [
+    ("id", Text("review-112-a1-r2")),
+    ("worktree_path", Text(LONG)),
+    ("pr_url", Text("—", style="dim")),
+    ("events", Text("1,234")),
+]
+
+
+class FieldsApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield FieldList()
+
+
+async def test_long_values_fold_under_their_column_and_keep_every_character():
+    app = FieldsApp()
+    async with app.run_test(size=(40, 12)) as pilot:
+        widget = app.query_one(FieldList)
+        widget.show(FIELDS)
+        await pilot.pause()
+        lines = widget.text(40).plain.split("\n")
+        column = len("worktree_path") + 1
+        assert lines[0] == "id".ljust(column) + "review-112-a1-r2"
+        path_lines = [line for line in lines if not line[:column].strip()]
+        assert path_lines, "the long path folded onto further lines"
+        assert all(len(line) <= 40 for line in lines)
+        folded = "".join(
+            line[column:]
+            for line in lines
+            if line.startswith("worktree_path") or not line[:column].strip()
+        )
+        assert folded == LONG
+        assert widget.size.height == len(lines) == 3 + 1 + len(path_lines)
+
+
+async def test_the_same_fields_are_not_redrawn_and_new_ones_are():
+    app = FieldsApp()
+    async with app.run_test(size=(60, 12)) as pilot:
+        widget = app.query_one(FieldList)
+        widget.show(FIELDS)
+        await pilot.pause()
+        first = widget.text(60)
+        widget.show(list(FIELDS))  # equal fields: the folded lines are kept
+        assert widget.text(60) is first
+        widget.show([*FIELDS[:3], ("events", Text("1,235"))])
+        await pilot.pause()
+        assert widget.text(60).plain.endswith("1,235")
+        widget.show([])
+        await pilot.pause()
+        assert widget.size.height == 0
