@@ -25,6 +25,7 @@ from textual.widgets import Input, Label, ProgressBar
 from store import DatabaseError
 from store.maintenance import backup_to_folder
 
+from . import memory
 from .formatting import display_path, size
 from .gateway import DatabaseGateway
 from .keymap import DASHBOARD_ACTIONS, MUTATING_ACTIONS, key_hints, visible_actions
@@ -49,6 +50,7 @@ INSTANCE_SCREEN_ACTIONS = frozenset(
 )
 LOOP_GROUPS = frozenset({"reload", "detail", "watch"})  # workers that run for the app's lifetime
 SAFETY_POLL_SECONDS = 2.0  # catches commits on file systems whose events watchfiles misses
+FREEZE_AFTER_SECONDS = 1.0  # after the first data: the instance screen is composed by then
 CLOCK_REFRESH_SECONDS = 60.0  # relative times ("3 minutes ago") and per-minute counts age; a tick re-renders the visible rows
 
 Preload = concurrent.futures.Future[tuple[OverviewLoader, Overview | None]]
@@ -178,6 +180,7 @@ class CodexDashApp(App[None]):
         self.gateway.close()
         if self._on_exit is not None:
             self._on_exit()
+        memory.release()
 
     def _open_loader(self) -> None:
         self._loader = OverviewLoader(self.gateway.ensure_open(), self.now, self.backup_dir)
@@ -243,6 +246,7 @@ class CodexDashApp(App[None]):
         self.loads_completed += 1
         if self.loads_completed == 1:
             self.call_after_refresh(self._compose_instance_screen)
+            self.set_timer(FREEZE_AFTER_SECONDS, memory.freeze_long_lived)
 
     def _compose_instance_screen(self) -> None:
         """Compose the instance screen once the first data is on screen, so that the first

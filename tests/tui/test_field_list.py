@@ -1,5 +1,5 @@
 """The instance screen's label/value lines: long values fold under their own column, nothing is
-lost or drawn past the edge, and the widget is as tall as its lines."""
+lost or drawn past the edge, and the view scrolls exactly over its lines."""
 
 from __future__ import annotations
 
@@ -31,19 +31,21 @@ async def test_long_values_fold_under_their_column_and_keep_every_character():
         widget = app.query_one(FieldList)
         widget.show(FIELDS)
         await pilot.pause()
-        lines = widget.text(40).plain.split("\n")
+        width = widget.scrollable_content_region.width
+        assert 30 < width < 40  # the border-less view minus its scrollbar gutter
+        lines = widget.text(width).plain.split("\n")
         column = len("worktree_path") + 1
         assert lines[0] == "id".ljust(column) + "review-112-a1-r2"
         path_lines = [line for line in lines if not line[:column].strip()]
         assert path_lines, "the long path folded onto further lines"
-        assert all(len(line) <= 40 for line in lines)
+        assert all(len(line) <= width for line in lines)
         folded = "".join(
             line[column:]
             for line in lines
             if line.startswith("worktree_path") or not line[:column].strip()
         )
         assert folded == LONG
-        assert widget.size.height == len(lines) == 3 + 1 + len(path_lines)
+        assert widget.virtual_size.height == len(lines) == 3 + 1 + len(path_lines)
 
 
 async def test_the_same_fields_are_not_redrawn_and_new_ones_are():
@@ -52,12 +54,12 @@ async def test_the_same_fields_are_not_redrawn_and_new_ones_are():
         widget = app.query_one(FieldList)
         widget.show(FIELDS)
         await pilot.pause()
-        first = widget.text(60)
+        first = widget.lines(50)
         widget.show(list(FIELDS))  # equal fields: the folded lines are kept
-        assert widget.text(60) is first
+        assert widget.lines(50) is first
         widget.show([*FIELDS[:3], ("events", Text("1,235"))])
         await pilot.pause()
         assert widget.text(60).plain.endswith("1,235")
         widget.show([])
         await pilot.pause()
-        assert widget.size.height == 0
+        assert widget.virtual_size.height == 0

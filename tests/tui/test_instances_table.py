@@ -165,11 +165,11 @@ async def test_the_relationship_tree_is_rebuilt_only_when_the_family_changes(dem
         detail = app.detail
         assert detail is not None and detail.instance_id == "review-112-a1-r2"
         rebuilds: list[str] = []
-        real_update = RelationshipTree.update
+        real_set_lines = RelationshipTree.set_lines
         monkeypatch.setattr(
             RelationshipTree,
-            "update",
-            lambda self, *a, **k: (rebuilds.append("x"), real_update(self, *a, **k))[1],
+            "set_lines",
+            lambda self, *a, **k: (rebuilds.append("x"), real_set_lines(self, *a, **k))[1],
         )
         tree.show_detail(dataclasses.replace(detail, events=[], event_count=0))
         assert rebuilds == []  # only the events differ: the tree does not show them
@@ -177,7 +177,7 @@ async def test_the_relationship_tree_is_rebuilt_only_when_the_family_changes(dem
         related = {**detail.related, "work-112-a1": dataclasses.replace(parent, status="pr_merged")}
         tree.show_detail(dataclasses.replace(detail, related=related))
         assert rebuilds == ["x"]
-        lines = [line.plain for line in tree.lines(dataclasses.replace(detail, related=related))]
+        lines = [line.plain for line in tree.lines(100)]
         assert lines[0].startswith("▼ work-112-a1") and "pr_merged" in lines[0]
         assert lines[1].startswith("├─ review-112-a1-r1") and "review #1" in lines[1]
         assert lines[2].startswith("└─ review-112-a1-r2") and "review #2" in lines[2]

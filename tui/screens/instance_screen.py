@@ -11,7 +11,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Static
 
@@ -85,8 +85,7 @@ class InstanceScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="instance-top"):
-            with VerticalScroll(id="fields-scroll"):
-                yield FieldList(id="fields")
+            yield FieldList(id="fields")
             yield RelationshipTree(id="instance-tree")
         with Vertical(id="instance-events"):
             yield Static(id="events-title")
@@ -105,7 +104,7 @@ class InstanceScreen(Screen[None]):
     def on_screen_resume(self) -> None:
         if not self.instance_id:  # composed ahead by the app, not shown
             return
-        self.query_one("#fields-scroll").border_title = self.instance_id
+        self.query_one(FieldList).border_title = self.instance_id
         self._exhausted, self._loading = False, False
         self._shown = None
         table = self.query_one(EventTable)
@@ -114,7 +113,7 @@ class InstanceScreen(Screen[None]):
         else:
             table.show([], self.dash.now())
             self.query_one(FieldList).show([])
-            self.query_one("#events-title", Static).update("Timeline: loading…")
+            self.query_one("#events-title", Static).update("Timeline: loading…", layout=False)
         self._preloaded = None
         table.focus()
         self.load_first_page()
@@ -148,7 +147,7 @@ class InstanceScreen(Screen[None]):
         shown = self.query_one(EventTable).row_count
         more = "" if self._exhausted else " · m or scroll to the end for more"
         self.query_one("#events-title", Static).update(
-            f"Timeline, newest first: {shown:,} of {total:,} events{more}"
+            f"Timeline, newest first: {shown:,} of {total:,} events{more}", layout=False
         )
         self._total = total
 

@@ -10,35 +10,24 @@ from collections.abc import Sequence
 
 from rich.cells import cell_len
 from rich.text import Text
-from textual.widget import Widget
+
+from .text_view import TextView
 
 Field = tuple[str, Text]
 
 
-class FieldList(Widget):
-    DEFAULT_CSS = """
-    FieldList {
-        height: auto;
-        text-wrap: nowrap;
-    }
-    """
-
+class FieldList(TextView, can_focus=True):
     def __init__(self, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
-        self._fields: Sequence[Field] = ()
-        self._folded: tuple[int, Text] | None = None  # (width, text)
+        super().__init__(**kwargs)
+        self._fields: tuple[Field, ...] = ()
 
     def show(self, fields: Sequence[Field]) -> None:
-        if list(fields) == list(self._fields):
-            return
-        self._fields = tuple(fields)
-        self._folded = None
-        self.refresh(layout=True)
+        fields = tuple(fields)
+        if fields != self._fields:
+            self._fields = fields
+            self.content_changed()
 
-    def text(self, width: int) -> Text:
-        """All lines for a content `width`, labels padded to one column."""
-        if self._folded is not None and self._folded[0] == width:
-            return self._folded[1]
+    def lines_at(self, width: int) -> list[Text]:
         label_width = max((cell_len(label) for label, _ in self._fields), default=0) + 1
         room = max(8, width - label_width)
         lines: list[Text] = []
@@ -50,12 +39,4 @@ class FieldList(Widget):
                 part.rstrip()
                 line.append_text(part)
                 lines.append(line)
-        text = Text("\n", no_wrap=True, overflow="crop").join(lines)
-        self._folded = (width, text)
-        return text
-
-    def get_content_height(self, container: object, viewport: object, width: int) -> int:
-        return len(self.text(width).plain.split("\n")) if self._fields else 0
-
-    def render(self) -> Text:
-        return self.text(self.content_size.width)
+        return lines

@@ -23,6 +23,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from .quiet_size import set_virtual_size
+
 Cells = tuple[str | Text, ...]
 HEADER_HEIGHT = 1
 CELL_PADDING = 1  # blank cells either side of every column
@@ -215,7 +217,7 @@ class LineTable(ScrollView, can_focus=True):
 
     def _update_virtual_size(self) -> None:
         width = self._columns.width if self._columns is not None else 0
-        self.virtual_size = Size(width, len(self._keys) + HEADER_HEIGHT)
+        set_virtual_size(self, Size(width, len(self._keys) + HEADER_HEIGHT))
 
     def _forget_lines(self) -> None:
         self._strips.clear()

@@ -4,10 +4,10 @@ and the selected instance's own children."""
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import Static
 
 from ..formatting import STATUS_RICH, TYPE_SHORT
 from ..model import InstanceDetail
+from .text_view import TextView
 
 RELATION_LABEL = {
     "spawned_review": "review",
@@ -16,16 +16,13 @@ RELATION_LABEL = {
 }
 
 
-class RelationshipTree(Static, can_focus=True):
+class RelationshipTree(TextView, can_focus=True):
     """Drawn as text with tree guides: a family is a handful of lines, shown not navigated, and
     Textual's Tree widget cost 8 ms a frame to render here (opening an instance draws one)."""
 
     DEFAULT_CSS = """
     RelationshipTree {
         height: 100%;
-        overflow-y: auto;
-        text-wrap: nowrap;
-        text-overflow: ellipsis;
     }
     """
 
@@ -44,9 +41,9 @@ class RelationshipTree(Static, can_focus=True):
         if shown is not None and shown == self._shown:
             return
         self._shown = shown
-        self.update(Text("\n", no_wrap=True).join(self.lines(detail)))
+        self.set_lines(self.family_lines(detail))
 
-    def lines(self, detail: InstanceDetail | None) -> list[Text]:
+    def family_lines(self, detail: InstanceDetail | None) -> list[Text]:
         if detail is None or detail.record is None:
             return [Text("no instance selected", style="dim")]
         selected = detail.instance_id

@@ -89,6 +89,7 @@ class Timeline(Vertical):
         self.query_one(Sparkline).data = activity or [0]
         label = self.query_one("#activity-label", Label)
         text = f"{sum(activity)} in 60 min · {total:,} total"
-        if str(label.content) != text:  # an update is a layout pass: the whole screen repaints
-            label.update(text)
+        shown = str(label.content)
+        if shown != text:  # a layout pass repaints the whole screen: only when its width changes
+            label.update(text, layout=len(shown) != len(text))
         self.query_one(EventTable).show(events, now)
