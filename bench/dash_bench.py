@@ -547,6 +547,21 @@ def start_and_wait(tmux: Tmux, name: str, command: list[str], ready_text: str) -
     return Started(pid, first - start, ready - start, peak)
 
 
+def bytecode_note() -> str:
+    """Start-up depends on whether Textual's .pyc files exist: without them (an install that did
+    not compile them, and PYTHONDONTWRITEBYTECODE=1 as on this VM) every start compiles Textual
+    again, about 0.5 s here."""
+    import importlib.util
+
+    import textual.app
+
+    cached = os.path.exists(importlib.util.cache_from_source(textual.app.__file__))
+    flag = os.environ.get("PYTHONDONTWRITEBYTECODE") or "unset"
+    return (
+        f"Textual bytecode compiled: {'yes' if cached else 'NO'} (PYTHONDONTWRITEBYTECODE={flag})"
+    )
+
+
 def in_tmux(db: str, plan: Plan, results: Results) -> None:
     if shutil.which("tmux") is None:
         results.notes.append("tmux not installed: start-up, idle CPU and RSS rows skipped")
@@ -554,6 +569,7 @@ def in_tmux(db: str, plan: Plan, results: Results) -> None:
     ready_id = instance_ids(db)[0][:14]
     from .dash_minimal_app import READY_TEXT
 
+    results.notes.append(bytecode_note())
     tmux = Tmux()
     try:
         dash_runs, base_runs = [], []
