@@ -3,9 +3,13 @@ lost or drawn past the edge, and the view scrolls exactly over its lines."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
+
 import pytest
 from rich.text import Text
 from textual.app import App, ComposeResult
+from textual.pilot import Pilot
 
 from tui.widgets.field_list import FieldList
 
@@ -25,12 +29,18 @@ class FieldsApp(App[None]):
         yield FieldList()
 
 
-async def test_long_values_fold_under_their_column_and_keep_every_character():
+@contextlib.asynccontextmanager
+async def showing_fields(size: tuple[int, int]) -> AsyncIterator[tuple[FieldList, Pilot]]:
     app = FieldsApp()
-    async with app.run_test(size=(40, 12)) as pilot:
+    async with app.run_test(size=size) as pilot:
         widget = app.query_one(FieldList)
         widget.show(FIELDS)
         await pilot.pause()
+        yield widget, pilot
+
+
+async def test_long_values_fold_under_their_column_and_keep_every_character():
+    async with showing_fields((40, 12)) as (widget, _):
         width = widget.scrollable_content_region.width
         assert 30 < width < 40  # the border-less view minus its scrollbar gutter
         lines = widget.text(width).plain.split("\n")
@@ -49,11 +59,7 @@ async def test_long_values_fold_under_their_column_and_keep_every_character():
 
 
 async def test_the_same_fields_are_not_redrawn_and_new_ones_are():
-    app = FieldsApp()
-    async with app.run_test(size=(60, 12)) as pilot:
-        widget = app.query_one(FieldList)
-        widget.show(FIELDS)
-        await pilot.pause()
+    async with showing_fields((60, 12)) as (widget, pilot):
         first = widget.lines(50)
         widget.show(list(FIELDS))  # equal fields: the folded lines are kept
         assert widget.lines(50) is first

@@ -12,6 +12,7 @@ from textual.widgets import Button, Input, OptionList, Static
 from tuilab import (
     NOW,
     make_app,
+    open_instance,
     open_store,
     record_notifications,
     run_writer,
@@ -50,10 +51,7 @@ async def test_enter_opens_the_selected_instance_and_escape_returns(demo_db):
     app = make_app(demo_db, now=NOW)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        select(app, "work-121-a1")
-        await settle(app, pilot)
-        await pilot.press("enter")
-        await settle(app, pilot)
+        await open_instance(app, pilot, "work-121-a1")
         screen = app.screen
         assert isinstance(screen, InstanceScreen)
         assert screen.instance_id == "work-121-a1"

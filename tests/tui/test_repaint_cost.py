@@ -10,7 +10,7 @@ import gc
 
 import pytest
 from textual.screen import Screen
-from tuilab import NOW, make_app, select, settle
+from tuilab import NOW, make_app, open_instance, select, settle
 
 from tui.screens.instance_screen import InstanceScreen
 from tui.widgets.text_view import TextView
@@ -78,10 +78,7 @@ async def test_opening_another_instance_takes_no_layout_pass(demo_db, monkeypatc
     app = make_app(demo_db, now=NOW)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        select(app, "review-112-a1-r1")
-        await settle(app, pilot)
-        await pilot.press("enter")
-        await settle(app, pilot)
+        await open_instance(app, pilot, "review-112-a1-r1")
         await pilot.press("escape")
         select(app, "review-112-a1-r2")  # the same family: as many relationship lines
         await settle(app, pilot)

@@ -63,6 +63,14 @@ def select(app: CodexDashApp, instance_id: str) -> None:
     app.table.move_cursor(row=app.table.get_row_index(instance_id), animate=False)
 
 
+async def open_instance(app: CodexDashApp, pilot: Pilot, instance_id: str) -> None:
+    """Select the instance in the table, press enter, and let the instance screen settle."""
+    select(app, instance_id)
+    await settle(app, pilot)
+    await pilot.press("enter")
+    await settle(app, pilot)
+
+
 def plain(value: Any) -> str:
     return value.plain if hasattr(value, "plain") else str(value)
 
