@@ -50,7 +50,10 @@ INSTANCE_SCREEN_ACTIONS = frozenset(
 )
 LOOP_GROUPS = frozenset({"reload", "detail", "watch"})  # workers that run for the app's lifetime
 SAFETY_POLL_SECONDS = 2.0  # catches commits on file systems whose events watchfiles misses
-FREEZE_AFTER_SECONDS = 1.0  # after the first data: the instance screen is composed by then
+# Start-up's objects are frozen this long after mount (tui/memory.py): the first data (~0.1 s) and
+# the instance screen composed ahead are in by then, and collection is back on even if the
+# database never answers.
+FREEZE_AFTER_SECONDS = 2.0
 CLOCK_REFRESH_SECONDS = 60.0  # relative times ("3 minutes ago") and per-minute counts age; a tick re-renders the visible rows
 
 Preload = concurrent.futures.Future[tuple[OverviewLoader, Overview | None]]
@@ -152,6 +155,7 @@ class CodexDashApp(App[None]):
             self.run_worker(self._watcher.run(), group="watch", exclusive=True)
         self.set_interval(SAFETY_POLL_SECONDS, self.request_reload)
         self.set_interval(CLOCK_REFRESH_SECONDS, self._clock_tick)
+        self.set_timer(FREEZE_AFTER_SECONDS, memory.freeze_long_lived)
 
     async def _take_preload(self) -> bool:
         """Apply the preloaded first overview; False when there is none (or it failed: the
@@ -246,7 +250,6 @@ class CodexDashApp(App[None]):
         self.loads_completed += 1
         if self.loads_completed == 1:
             self.call_after_refresh(self._compose_instance_screen)
-            self.set_timer(FREEZE_AFTER_SECONDS, memory.freeze_long_lived)
 
     def _compose_instance_screen(self) -> None:
         """Compose the instance screen once the first data is on screen, so that the first

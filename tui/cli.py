@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from store import DatabaseConfig, DatabaseError
 
@@ -106,7 +106,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def run_dashboard(config: DatabaseConfig, *, backup_dir: str | None = None, on_exit=None) -> int:
+def run_dashboard(
+    config: DatabaseConfig,
+    *,
+    backup_dir: str | None = None,
+    on_exit: Callable[[], None] | None = None,
+) -> int:
+    from . import memory
+
+    memory.pause_collection()  # until the first data is on screen (see tui/memory.py)
+    try:
+        return _open_and_run(config, backup_dir, on_exit)
+    finally:
+        memory.release()
+
+
+def _open_and_run(
+    config: DatabaseConfig, backup_dir: str | None, on_exit: Callable[[], None] | None
+) -> int:
     from .gateway import DatabaseGateway
     from .model import first_overview, utc_now
 

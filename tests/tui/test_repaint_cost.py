@@ -12,6 +12,7 @@ import pytest
 from textual.screen import Screen
 from tuilab import NOW, make_app, open_instance, select, settle
 
+from tui.app import FREEZE_AFTER_SECONDS
 from tui.screens.instance_screen import InstanceScreen
 from tui.widgets.text_view import TextView
 
@@ -96,6 +97,7 @@ async def test_start_up_objects_are_frozen_while_the_app_runs_and_released_after
     app = make_app(demo_db, now=NOW)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        await pilot.pause(1.5)  # FREEZE_AFTER_SECONDS
+        await pilot.pause(FREEZE_AFTER_SECONDS + 0.5)
         assert gc.get_freeze_count() > 10_000  # modules, classes, widgets, styles
-    assert gc.get_freeze_count() == 0
+        assert gc.isenabled()
+    assert gc.get_freeze_count() == 0 and gc.isenabled()

@@ -4,6 +4,7 @@ are in the first frame; the command line imports nothing heavy before that load 
 from __future__ import annotations
 
 import concurrent.futures
+import gc
 import subprocess
 import sys
 import threading
@@ -88,3 +89,23 @@ def test_the_command_line_starts_without_textual_or_package_metadata():
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
     ).stdout
     assert out.strip() == "[]"
+
+
+def test_collection_is_paused_for_start_up_and_back_on_after_a_failed_start(tmp_path, monkeypatch):
+    """`codex-dash` turns the garbage collector off until the first data shows (tui/memory.py);
+    a start that fails must not leave it off."""
+    from tui import cli
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    seen: list[bool] = []
+    real_open = cli._open_and_run
+
+    def observed(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return real_open(*args, **kwargs)
+
+    monkeypatch.setattr(cli, "_open_and_run", observed)
+    assert cli.main(["--read-only", "--db", "missing.db"]) == 2
+    assert seen == [False]
+    assert gc.isenabled()
