@@ -203,3 +203,49 @@ async def test_a_long_database_path_does_not_push_the_counts_off_the_header(tmp_
         assert "LIVE" in first and first.rstrip().endswith("…")
         assert "started" in second and "events" in second
     shutil.rmtree(deep.parent)
+
+
+def test_relationships_draw_each_instance_once_with_the_right_guides():
+    """Someone else's data can list a child twice, under two parents, or in a cycle."""
+    from testkit import make_instance
+
+    from store import RelationshipRecord
+    from tui.model import InstanceDetail
+    from tui.widgets.relationship_tree import RelationshipTree
+
+    def rel(parent: str, child: str, kind: str, iteration: int, id: int) -> RelationshipRecord:
+        return RelationshipRecord(
+            parent_instance=parent,
+            child_instance=child,
+            relationship_type=kind,
+            review_iteration=iteration,
+            id=id,
+        )
+
+    parent, first, second = (make_instance(id=name) for name in ("work-1-a1", "rev-1", "rev-2"))
+    rels = [
+        rel("work-1-a1", "rev-1", "spawned_review", 1, 1),
+        rel("work-1-a1", "rev-2", "spawned_review", 2, 2),
+        rel("work-1-a1", "rev-2", "spawned_review", 2, 3),  # listed twice
+        rel("rev-1", "rev-2", "created_fork", 1, 4),  # and under a sibling
+    ]
+    detail = InstanceDetail(
+        instance_id="rev-1",
+        record=first,
+        events=[],
+        relationships=rels,
+        related={r.id: r for r in (parent, first, second)},
+    )
+    lines = [line.plain for line in RelationshipTree().family_lines(detail)]
+    assert [line.split()[:2] for line in lines] == [
+        ["▼", "work-1-a1"],
+        ["├─", "rev-1"],
+        ["└─", "rev-2"],
+    ]
+    # A cycle: every instance now has a parent; the view starts at the selected one and ends.
+    cyclic = dataclasses.replace(
+        detail, relationships=[*rels, rel("rev-2", "work-1-a1", "x", 1, 5)]
+    )
+    cyclic_lines = [line.plain for line in RelationshipTree().family_lines(cyclic)]
+    drawn = [line.split()[1] for line in cyclic_lines]
+    assert sorted(drawn) == ["rev-1", "rev-2", "work-1-a1"]

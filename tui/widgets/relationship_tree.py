@@ -84,13 +84,17 @@ class RelationshipTree(TextView, can_focus=True):
         indent: str,
     ) -> None:
         rels = sorted(children_of.get(parent_id, []), key=lambda r: (r.review_iteration, r.id or 0))
-        rels = [rel for rel in rels if rel.child_instance not in seen]
-        for number, rel in enumerate(rels):
+        # Each instance is drawn once: children are claimed before any is expanded, so a child
+        # that someone else's data also puts deeper (or a cycle) neither repeats nor hangs the
+        # view, and the last one drawn here is the one with the closing guide.
+        claimed = []
+        for rel in rels:
+            if rel.child_instance not in seen:
+                seen.add(rel.child_instance)
+                claimed.append(rel)
+        for number, rel in enumerate(claimed):
             child = rel.child_instance
-            if child in seen:  # a cycle in someone else's data must not hang the view
-                continue
-            seen.add(child)
-            last = number == len(rels) - 1
+            last = number == len(claimed) - 1
             line = Text()
             line.append(indent + ("└─ " if last else "├─ "), style="dim")
             line.append_text(self._label(detail, child, rel))
