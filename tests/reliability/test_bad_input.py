@@ -283,7 +283,9 @@ def test_cli_database_url_is_honoured(tmp_path: Path) -> None:
 AS_NOBODY = """
 import os, sys
 from tui.cli import main   # imported as root: the interpreter lives under /root
-import pony.orm, cryptography.fernet  # the store imports these on first use, after the drop
+# What the commands import on first use, after the drop; the stdlib under /root is out of reach
+# then (argparse imports shutil for the terminal width, gettext imports locale):
+import pony.orm, cryptography.fernet, shutil, locale
 os.setgroups([]); os.setgid({uid}); os.setuid({uid})
 sys.exit(main(sys.argv[1:]))
 """
