@@ -116,6 +116,15 @@ async def test_instance_events_are_paged_never_loaded_whole(demo_db):
         await pilot.press("m")  # nothing left: no error, no duplicate
         await pilot.pause()
         assert table.row_count == total
+        # a dialog over the screen and back: the pages shown stay, the cursor too
+        cursor = table.cursor_row
+        await pilot.press("s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, StatusDialog)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert app.screen is screen and app.focused is table
+        assert table.row_count == total and table.cursor_row == cursor
 
 
 # --- / filter -------------------------------------------------------------------------------------

@@ -68,16 +68,39 @@ class InstanceScreen(Screen[None]):
         self._loading = False
         self._preloaded: InstanceDetail | None = None
         self._shown: InstanceDetail | None = None
+        self._prepared = False
 
     def show_instance(self, instance_id: str, detail: InstanceDetail | None = None) -> None:
         """The app keeps one instance screen and reuses it: composing and styling a new screen
         cost more than loading its data. `detail`, when the app already holds the instance's
         first page (the main screen's timeline loads the same page), is drawn in the screen's
-        first frame; a fresh page follows from the database and redraws only what changed."""
+        first frame; a fresh page follows from the database and redraws only what changed.
+
+        Called before the screen is pushed: its widgets are filled while it is still hidden, so
+        their redraws land in the screen's first frame (filled on resume, each widget was drawn
+        again right after that full frame)."""
         self.instance_id = instance_id
         self._preloaded = (
             detail if detail is not None and detail.instance_id == instance_id else None
         )
+        self._prepared = False
+        if self.is_mounted:
+            self._prepare()
+
+    def _prepare(self) -> None:
+        self._prepared = True
+        self.query_one(FieldList).border_title = self.instance_id
+        self._exhausted, self._loading = False, False
+        self._shown = None
+        if self._preloaded is not None:
+            self._show_first_page(self._preloaded)
+        else:
+            self.query_one(EventTable).show([], self.dash.now())
+            self.query_one(FieldList).show([])
+            self.query_one("#events-title", Static).update("Timeline: loading…", layout=False)
+        self._preloaded = None
+        # Screen.set_focus, not Widget.focus: that one also redraws the whole table.
+        self.set_focus(self.query_one(EventTable))
 
     @property
     def dash(self) -> CodexDashApp:
@@ -102,20 +125,12 @@ class InstanceScreen(Screen[None]):
         )
 
     def on_screen_resume(self) -> None:
+        """Shown: after `enter`, or again when a dialog over it closes (then the pages already
+        shown stay, and the first one is read again for what the dialog changed)."""
         if not self.instance_id:  # composed ahead by the app, not shown
             return
-        self.query_one(FieldList).border_title = self.instance_id
-        self._exhausted, self._loading = False, False
-        self._shown = None
-        table = self.query_one(EventTable)
-        if self._preloaded is not None:
-            self._show_first_page(self._preloaded)
-        else:
-            table.show([], self.dash.now())
-            self.query_one(FieldList).show([])
-            self.query_one("#events-title", Static).update("Timeline: loading…", layout=False)
-        self._preloaded = None
-        table.focus()
+        if not self._prepared:  # shown before it was ever mounted
+            self._prepare()
         self.load_first_page()
 
     @work(exclusive=True, group="instance-page")
