@@ -12,6 +12,7 @@ import concurrent.futures
 import contextlib
 from collections.abc import Awaitable, Callable, Iterable
 from functools import partial
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import events, work
@@ -34,13 +35,15 @@ from .screens.confirm import ConfirmScreen
 from .screens.help_screen import HelpScreen
 from .screens.instance_screen import FIRST_PAGE, InstanceScreen
 from .screens.status_dialog import StatusDialog
-from .watcher import DatabaseWatcher
 from .widgets.filter_input import FilterInput
 from .widgets.instances_table import InstancesTable
 from .widgets.key_bar import KeyBar
 from .widgets.relationship_tree import RelationshipTree
 from .widgets.status_header import StatusHeader
 from .widgets.timeline import Timeline
+
+if TYPE_CHECKING:
+    from .watcher import DatabaseWatcher
 
 FILTER_KEYS = (("enter", "To the table"), ("esc", "Clear filter"))
 DASHBOARD_ACTION_NAMES = frozenset(a.action for a in DASHBOARD_ACTIONS) | {"clear_filter"}
@@ -99,7 +102,7 @@ class CodexDashApp(App[None]):
         self._detail_wanted: str | None = None
         self._detail_event = asyncio.Event()
         self._loader: OverviewLoader | None = None
-        self._watcher: DatabaseWatcher | None = None
+        self._watcher: DatabaseWatcher | None = None  # started after the first frame
         self.loads_completed = 0
         self._in_flight = 0
         self.settled = asyncio.Event()
@@ -125,9 +128,6 @@ class CodexDashApp(App[None]):
         with Horizontal(id="detail"):
             yield RelationshipTree(id="tree")
             yield Timeline(id="timeline")
-        # A determinate bar (total set): with no total, a hidden ProgressBar still animates its
-        # indeterminate state 15 times a second, most of the dashboard's idle CPU.
-        yield ProgressBar(id="progress", show_eta=False, total=100)
         yield KeyBar(id="keys")
 
     @property
@@ -151,8 +151,7 @@ class CodexDashApp(App[None]):
         self.run_worker(self._reload_loop(), group="reload", exclusive=True)
         self.run_worker(self._detail_loop(), group="detail", exclusive=True)
         if self.watch:
-            self._watcher = DatabaseWatcher(self.gateway.config.path, self._on_file_change)
-            self.run_worker(self._watcher.run(), group="watch", exclusive=True)
+            self.call_after_refresh(self._start_watcher)
         self.set_interval(SAFETY_POLL_SECONDS, self.request_reload)
         self.set_interval(CLOCK_REFRESH_SECONDS, self._clock_tick)
         self.set_timer(FREEZE_AFTER_SECONDS, memory.freeze_long_lived)
@@ -173,6 +172,15 @@ class CodexDashApp(App[None]):
         self._loader = loader
         self._loaded(overview)
         return True
+
+    def _start_watcher(self) -> None:
+        """After the first frame: importing watchfiles and starting its thread is not needed to
+        show the data. A commit made before it started is caught by the reload it asks for."""
+        from . import watcher  # imported here, after the first frame
+
+        self._watcher = watcher.DatabaseWatcher(self.gateway.config.path, self._on_file_change)
+        self.run_worker(self._watcher.run(), group="watch", exclusive=True)
+        self.request_reload()
 
     def on_resize(self, event: events.Resize) -> None:
         self.table.configure_columns(event.size.width)
@@ -574,11 +582,21 @@ class CodexDashApp(App[None]):
         self.call_from_thread(self.request_reload, True)
 
     def action_backup(self) -> None:
-        self._backup()
+        self._backup(self._progress_bar())
+
+    def _progress_bar(self) -> ProgressBar:
+        """Mounted on the first backup, not composed: one widget fewer to style before the first
+        frame. Determinate (total set): with no total, a hidden ProgressBar still animates its
+        indeterminate state 15 times a second, most of the dashboard's idle CPU once."""
+        found = self.query("#progress")
+        if found:
+            return found.first(ProgressBar)
+        bar = ProgressBar(id="progress", show_eta=False, total=100)
+        self.mount(bar, before=self.query_one(KeyBar))
+        return bar
 
     @work(thread=True, exclusive=True, group="backup")
-    def _backup(self) -> None:
-        bar = self.query_one("#progress", ProgressBar)
+    def _backup(self, bar: ProgressBar) -> None:
         self.call_from_thread(bar.add_class, "visible")
         self.call_from_thread(bar.update, total=100, progress=0)
 

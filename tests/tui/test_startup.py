@@ -10,7 +10,7 @@ import sys
 import threading
 
 import pytest
-from tuilab import NOW, make_app, settle
+from tuilab import NOW, make_app, settle, until
 
 from store import DatabaseError, ErrorCode
 from tui.model import first_overview
@@ -109,3 +109,16 @@ def test_collection_is_paused_for_start_up_and_back_on_after_a_failed_start(tmp_
     assert cli.main(["--read-only", "--db", "missing.db"]) == 2
     assert seen == [False]
     assert gc.isenabled()
+
+
+async def test_what_the_first_frame_does_not_need_comes_after_it(demo_db, tmp_path):
+    """The backup bar is mounted on the first backup; the watcher starts after the first frame
+    and still sees every commit."""
+    app = make_app(demo_db, now=NOW, watch=True, backup_dir=str(tmp_path / "backups"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert not app.query("#progress")
+        assert app._watcher is not None
+        await pilot.press("b")
+        await until(pilot, lambda: any((tmp_path / "backups").glob("*")), what="the backup")
+        assert app.query("#progress")
