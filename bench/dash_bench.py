@@ -482,12 +482,19 @@ class Tmux:
             ["tmux", "-L", self.socket, *args], capture_output=True, text=True, check=False
         ).stdout
 
+    def keep_server(self) -> None:
+        """A session that outlives the measured ones: killing the server's last session makes
+        the server exit, and a new-session racing that exit got no pane (a lost run)."""
+        self.run("new-session", "-d", "-s", "keep", "sleep 3600")
+
     def start(self, name: str, command: list[str]) -> int:
         shell = "exec " + " ".join(_quote(part) for part in command)
         out = self.run(
             "new-session", "-d", "-s", name, "-x", str(TERMINAL[0]), "-y", str(TERMINAL[1]),
             "-c", ROOT, "-P", "-F", "#{pane_pid}", shell,
         )  # fmt: skip
+        if not out.strip().isdigit():
+            raise RuntimeError(f"tmux new-session {name!r} started no pane: {out!r}")
         return int(out.strip())
 
     def capture(self, name: str) -> str:
@@ -577,6 +584,7 @@ def in_tmux(db: str, plan: Plan, results: Results) -> None:
     results.notes.append(compile_bytecode())
     tmux = Tmux()
     try:
+        tmux.keep_server()
         dash_runs, base_runs = [], []
         for k in range(plan.startups):
             # interleaved, so drift in the machine's load hits both
