@@ -154,12 +154,17 @@ def test_valid_batch_takes_the_column_path_and_equals_the_reference(batch):
     assert outcome(v.issue_rows, batch, now=NOW) == expected  # again, with the memos warm
 
 
+def spoil(batch: list, data: Any, values: dict) -> None:
+    """One drawn issue of the batch gets a value drawn for one of `values`' fields."""
+    field = data.draw(st.sampled_from(sorted(values)))
+    index = data.draw(st.integers(0, len(batch) - 1))
+    setattr(batch[index], field, data.draw(values[field]))
+
+
 @SETTINGS
 @given(batch=good_batches(), data=st.data())
 def test_a_bad_issue_anywhere_gives_the_reference_error(batch, data):
-    field = data.draw(st.sampled_from(sorted(bad_values)))
-    index = data.draw(st.integers(0, len(batch) - 1))
-    setattr(batch[index], field, data.draw(bad_values[field]))
+    spoil(batch, data, bad_values)
     expected = reference_rows(batch)
     assert expected[0] != "ok"
     assert v.issue_params_by_column(batch, now=NOW) is None
@@ -170,9 +175,7 @@ def test_a_bad_issue_anywhere_gives_the_reference_error(batch, data):
 @SETTINGS
 @given(batch=good_batches(), data=st.data())
 def test_valid_values_the_fast_paths_leave_to_the_reference(batch, data):
-    field = data.draw(st.sampled_from(sorted(odd_values)))
-    index = data.draw(st.integers(0, len(batch) - 1))
-    setattr(batch[index], field, data.draw(odd_values[field]))
+    spoil(batch, data, odd_values)
     expected = reference_rows(batch)
     assert outcome(v.issue_rows, batch, now=NOW) == expected
     assert outcome(v.issue_params, batch, now=NOW) == flat(expected)
