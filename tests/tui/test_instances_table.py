@@ -153,6 +153,34 @@ async def test_only_changed_lines_are_drawn_again(demo_db, monkeypatch):
         assert drawn == [table.visible_ids[0]] * len(drawn) and 1 <= len(drawn) <= 2
 
 
+async def test_rows_moved_to_the_other_stripe_are_restyled_not_rebuilt(demo_db, monkeypatch):
+    """A filtered-out row moves every row below it to the other stripe (and one under the
+    cursor): their fitted text is kept and only restyled, and a restyled line is the line built
+    afresh."""
+    app = make_app(demo_db, now=NOW)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        table = app.table
+        keys = table.row_keys
+        assert len(keys) < table.size.height - HEADER_HEIGHT  # all drawn before the move
+        fitted: list[str] = []
+        real_runs = InstancesTable._make_runs
+
+        def counting_runs(self, cells):
+            fitted.append(str(cells[0]))
+            return real_runs(self, cells)
+
+        monkeypatch.setattr(InstancesTable, "_make_runs", counting_runs)
+        table.set_order(keys[1:])
+        await pilot.pause()
+        assert fitted == []
+        restyled = [list(table.render_line(y)) for y in range(len(keys))]
+        table._forget_lines()
+        built = [list(table.render_line(y)) for y in range(len(keys))]
+        assert fitted[1:] == keys[1:]  # after the header: every row, fitted afresh
+        assert restyled == built
+
+
 async def test_the_relationship_tree_is_rebuilt_only_when_the_family_changes(demo_db, monkeypatch):
     from tui.widgets.relationship_tree import RelationshipTree
 

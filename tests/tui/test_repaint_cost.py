@@ -43,10 +43,13 @@ async def test_filtering_changes_the_table_height_without_a_layout_pass(demo_db,
         select(app, last_review)  # it stays selected: its detail pane does not change
         await settle(app, pilot)
         full_height = table.virtual_size.height
+        await pilot.press("slash")
+        await settle(app, pilot)
         passes = LayoutPasses(monkeypatch)
-        table.set_filter("review")
+        await pilot.press(*"review")  # typed: the box's own width changes too
         await settle(app, pilot)
         assert passes.count == 0
+        assert table.filter_terms == ["review"]
         assert 0 < table.row_count < len(table.instance_rows)
         assert table.virtual_size.height == table.row_count + 1 < full_height  # rows + header
         assert table.scroll_y <= table.max_scroll_y

@@ -17,6 +17,7 @@ class KeyBar(Static):
     KeyBar {
         dock: bottom;
         height: 1;
+        width: 100%;
         background: $footer-background;
         color: $footer-foreground;
     }
@@ -27,4 +28,5 @@ class KeyBar(Static):
         for key, label in keys:
             line.append(f" {key} ", style="bold #ffa62b")
             line.append(f"{label} ")
-        self.update(line)
+        # Its size is fixed: new keys need no layout pass (which repaints the whole screen).
+        self.update(line, layout=False)

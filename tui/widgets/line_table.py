@@ -26,6 +26,7 @@ from textual.strip import Strip
 from .quiet_size import set_virtual_size
 
 Cells = tuple[str | Text, ...]
+Run = tuple[int, str, Style | None]  # column, text, the cell's own style
 HEADER_HEIGHT = 1
 CELL_PADDING = 1  # blank cells either side of every column
 
@@ -117,6 +118,9 @@ class LineTable(ScrollView, can_focus=True):
         # Per key: what its line was drawn from (cells, styles, width), and the line.
         self._strips: dict[str, tuple[tuple[Any, ...], Strip]] = {}
         self._header: tuple[tuple[Any, ...], Strip] | None = None
+        # Per cells tuple (by identity): its text fitted to the columns, before the line's style.
+        self._runs: dict[int, tuple[Cells, tuple[Run, ...]]] = {}
+        self._combined: dict[tuple[Style, int, Style | None, Style | None], Style] = {}
         self._styles: _LineStyles | None = None
 
     # --- for subclasses ---------------------------------------------------------------------------
@@ -221,6 +225,8 @@ class LineTable(ScrollView, can_focus=True):
 
     def _forget_lines(self) -> None:
         self._strips.clear()
+        self._runs.clear()
+        self._combined.clear()
         self._header = None
 
     def _on_focus(self, event: events.Focus) -> None:
@@ -332,15 +338,47 @@ class LineTable(ScrollView, can_focus=True):
         return strip
 
     def _line(self, cells: Cells, style: Style, post: Style | None, width: int) -> Strip:
-        """One segment run per cell, each tagged with its column (as DataTable does). Plain
-        strings become one segment directly (a quarter of going through rich Text)."""
+        """One segment run per cell part, each tagged with its column (as DataTable does). A
+        row's runs are kept while its cells are the same object, so a row drawn again in the
+        other stripe or under the cursor (every row below a filtered-out one) only restyles
+        them: 0.03 ms a line instead of 0.3."""
+        assert self._columns is not None
+        combined = self._combined
+        segments: list[Segment] = []
+        for index, text, own in self._cell_runs(cells):
+            made_from = (style, index, own, post)
+            run_style = combined.get(made_from)
+            if run_style is None:
+                run_style = style + _column_meta(index)
+                if own is not None:
+                    run_style += own
+                if post is not None:
+                    run_style += post
+                if len(combined) > 4096:  # a theme changed many times
+                    combined.clear()
+                combined[made_from] = run_style
+            segments.append(Segment(text, run_style))
+        return Strip(segments, self._columns.width).crop_extend(0, width, style)
+
+    def _cell_runs(self, cells: Cells) -> tuple[Run, ...]:
+        kept = self._runs.get(id(cells))
+        if kept is not None and kept[0] is cells:
+            return kept[1]
+        runs = self._make_runs(cells)
+        if len(self._runs) > 4 * len(self._keys) + 64:
+            self._runs.clear()
+        self._runs[id(cells)] = (cells, runs)
+        return runs
+
+    def _make_runs(self, cells: Cells) -> tuple[Run, ...]:
+        """Each cell fitted to its column and padded; plain strings become one run directly (a
+        quarter of going through rich Text)."""
         assert self._columns is not None
         console = self.app.console
         pad = " " * CELL_PADDING
         right = self._columns.right_aligned
-        segments: list[Segment] = []
+        runs: list[Run] = []
         for index, (cell, cell_width) in enumerate(zip(cells, self._columns.widths, strict=True)):
-            cell_style = style + _column_meta(index)
             if isinstance(cell, str):
                 length = cell_len(cell)
                 if length > cell_width:
@@ -348,7 +386,7 @@ class LineTable(ScrollView, can_focus=True):
                     length = cell_width
                 gap = " " * (cell_width - length)
                 body = pad + gap + cell + pad if index in right else pad + cell + gap + pad
-                segments.append(Segment(body, cell_style + post if post else cell_style))
+                runs.append((index, body, None))
                 continue
             text = cell.copy()
             text.no_wrap = True
@@ -360,8 +398,8 @@ class LineTable(ScrollView, can_focus=True):
                 text = Text.assemble(pad + gap, text, pad, no_wrap=True, end="")
             else:
                 text = Text.assemble(pad, text, gap + pad, no_wrap=True, end="")
-            segments.extend(Segment.apply_style(text.render(console), cell_style, post))
-        return Strip(segments, self._columns.width).crop_extend(0, width, style)
+            runs.extend((index, part.text, part.style) for part in text.render(console))
+        return tuple(runs)
 
 
 @dataclass(frozen=True, slots=True)

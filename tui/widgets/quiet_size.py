@@ -2,9 +2,10 @@
 
 `virtual_size` is a layout reactive: every change reflows the screen and then repaints every widget
 on it (a filter keystroke, a new event on the timeline, or switching to the instance screen, where
-the layout pass and the resumed screen's repaint drew the whole screen twice). A view whose
-scrollbar gutter is stable keeps its region whatever its height, so a change of height needs only
-its scrollbar updated; a change of width, or whether a scrollbar shows, still takes the layout pass.
+the layout pass and the resumed screen's repaint drew the whole screen twice). A change along an
+axis whose scrollbar takes no room, whose room is always kept (a stable gutter), or that fits
+without a scrollbar before and after, leaves the widget's region as it is, so it needs only the
+scrollbars updated; any other change still takes the layout pass.
 """
 
 from __future__ import annotations
@@ -20,12 +21,25 @@ def set_virtual_size(widget: Widget, size: Size) -> None:
     # Textual's own hook for "scrollbars after a size change" is private; without it (another
     # Textual version), fall back to the layout pass.
     scroll_update = getattr(widget, "_scroll_update", None)
+    styles = widget.styles
+    room = widget.container_size
+    width_is_quiet = (
+        styles.overflow_x == "hidden"
+        or styles.scrollbar_size_horizontal == 0
+        or max(size.width, old.width) <= room.width  # no scrollbar before or after
+    )
+    height_is_quiet = (
+        styles.scrollbar_gutter == "stable"
+        or styles.overflow_y == "hidden"
+        or styles.scrollbar_size_vertical == 0
+        or max(size.height, old.height) <= room.height
+    )
     if (
         scroll_update is None
-        or size.width != old.width
         or not widget.is_mounted
-        or not widget.container_size
-        or widget.styles.scrollbar_gutter != "stable"
+        or not room
+        or (size.width != old.width and not width_is_quiet)
+        or (size.height != old.height and not height_is_quiet)
     ):
         widget.virtual_size = size
         return
