@@ -45,7 +45,6 @@ from .widgets.timeline import Timeline
 if TYPE_CHECKING:
     from .watcher import DatabaseWatcher
 
-FILTER_KEYS = (("enter", "To the table"), ("esc", "Clear filter"))
 DASHBOARD_ACTION_NAMES = frozenset(a.action for a in DASHBOARD_ACTIONS) | {"clear_filter"}
 # On the instance screen the table's selection is the instance shown, so these still apply.
 INSTANCE_SCREEN_ACTIONS = frozenset(
@@ -118,16 +117,16 @@ class CodexDashApp(App[None]):
 
     def compose(self) -> ComposeResult:
         yield StatusHeader(id="header")
-        with Horizontal(id="filter-bar"):
-            yield Label(" / ", id="filter-label")
-            yield FilterInput(
-                placeholder="words from id, status, branch, issue…   enter: to the table · esc: clear",
-                id="filter",
-            )
         yield InstancesTable(id="instances")
         with Horizontal(id="detail"):
             yield RelationshipTree(id="tree")
             yield Timeline(id="timeline")
+        # The filter line takes the key bar's place while it has the focus (as a search prompt
+        # does in less or vim): nothing else moves, so showing and hiding it redraws one line.
+        with Horizontal(id="filter-bar"):
+            yield Label(" / ", id="filter-label")
+            yield FilterInput(placeholder="words from id, status, branch, issue…", id="filter")
+            yield Label("enter to the table · esc clear ", id="filter-hint")
         yield KeyBar(id="keys")
 
     @property
@@ -328,7 +327,9 @@ class CodexDashApp(App[None]):
             shown = self.table.row_count
             total = len(self.overview.rows)
             count = f"{shown} of {total}" if shown != total else f"{total}"
-            title = f"Instances ({count}) · sort: {self.table.sort_description}"
+            terms = " ".join(self.table.filter_terms)
+            matching = f" · filter: {terms}" if terms else ""
+            title = f"Instances ({count}){matching} · sort: {self.table.sort_description}"
             if instances.border_title != title:  # setting it repaints the whole table
                 instances.border_title = title
 
@@ -435,8 +436,7 @@ class CodexDashApp(App[None]):
             self.push_screen(screen)
 
     def action_filter(self) -> None:
-        self.query_one(KeyBar).show_keys(FILTER_KEYS)
-        self.query_one("#filter-bar").add_class("visible")
+        self._show_filter_line(True)
         # Focus now, not via focus() (deferred behind keys already queued): a fast `/work`
         # must type "work", not sort the table with `o`.
         self.screen.set_focus(self.query_one("#filter", Input))
@@ -448,21 +448,32 @@ class CodexDashApp(App[None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "filter":
-            self.table.focus()
-            self.query_one(KeyBar).show_keys(key_hints(self.read_only))
+            self._close_filter_line()
             if self.table.row_count:
                 self.table.move_cursor(row=0)
 
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        """Clicked away from the filter line: it closes, the filter stays (in the title)."""
+        if event.widget.id == "filter":
+            self._show_filter_line(False)
+
     def action_clear_filter(self) -> None:
         box = self.query_one("#filter", Input)
-        bar = self.query_one("#filter-bar")
-        if box.value or bar.has_class("visible"):
+        if box.value or self.query_one("#filter-bar").display:
             box.value = ""
-            bar.remove_class("visible")
             self.table.set_filter("")
-            self.table.focus()
-            self.query_one(KeyBar).show_keys(key_hints(self.read_only))
+            self._close_filter_line()
             self._render_header()
+
+    def _close_filter_line(self) -> None:
+        self._show_filter_line(False)
+        self.screen.set_focus(self.table)
+
+    def _show_filter_line(self, show: bool) -> None:
+        """Set on the two widgets, not as a class on the screen: a screen class restyles every
+        widget on it, and each one restyled is drawn again (the whole screen, 40-60 ms here)."""
+        self.query_one("#filter-bar").display = show
+        self.query_one(KeyBar).display = not show
 
     def action_cycle_sort(self) -> None:
         sort = self.table.cycle_sort()

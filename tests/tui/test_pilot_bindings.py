@@ -30,6 +30,7 @@ from tui.screens.help_screen import HelpScreen
 from tui.screens.instance_screen import FIRST_PAGE, PAGE, InstanceScreen
 from tui.screens.status_dialog import StatusDialog
 from tui.widgets.field_list import FieldList
+from tui.widgets.key_bar import KeyBar
 from tui.widgets.status_header import StatusHeader
 from tui.widgets.timeline import EventTable
 
@@ -160,6 +161,35 @@ async def test_filter_narrows_then_enter_selects_first_match_and_escape_restores
         assert set(app.table.visible_ids) == everything
         assert app.table.row_count == 15
         assert app.table.selected_id == "work-135-a2"
+
+
+async def test_the_filter_line_takes_the_key_bar_place_and_the_title_keeps_the_filter(demo_db):
+    """Opening the filter moves nothing (the table keeps its region); after `enter` the filter
+    stays in the table's title; a click away closes the line and keeps the filter."""
+    app = make_app(demo_db, now=NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        table, keys, line = app.table, app.query_one(KeyBar), app.query_one("#filter-bar")
+        region = table.region
+        assert keys.display and not line.display
+        await pilot.press("slash", *"review")
+        await settle(app, pilot)
+        assert line.display and not keys.display
+        assert line.region.y == SIZE[1] - 1 and table.region == region
+        assert "filter: review" in str(table.border_title)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert keys.display and not line.display and table.region == region
+        assert "filter: review" in str(table.border_title) and app.focused is table
+        await pilot.press("slash")  # the filter is there to edit
+        assert app.query_one("#filter", Input).value == "review" and line.display
+        await pilot.click("#instances", offset=(5, 3))
+        await settle(app, pilot)
+        assert app.focused is table and keys.display and not line.display
+        assert table.filter_terms == ["review"]
+        await pilot.press("escape")  # on the table: clears it
+        await settle(app, pilot)
+        assert table.filter_terms == [] and "filter" not in str(table.border_title)
 
 
 async def test_filter_with_no_match_shows_no_rows_and_recovers(demo_db):
