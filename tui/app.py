@@ -21,6 +21,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.css.query import NoMatches
 from textual.screen import ModalScreen, Screen
+from textual.timer import Timer
 from textual.widgets import Input, Label, ProgressBar
 
 from store import DatabaseError
@@ -56,6 +57,9 @@ SAFETY_POLL_SECONDS = 2.0  # catches commits on file systems whose events watchf
 # the instance screen composed ahead are in by then, and collection is back on even if the
 # database never answers.
 FREEZE_AFTER_SECONDS = 2.0
+# The hidden instance screen is filled and drawn for the selection once it rests this long: not
+# for every row a held arrow key passes (key repeat is 25-35 ms).
+DRAW_AHEAD_AFTER_SECONDS = 0.05
 CLOCK_REFRESH_SECONDS = 60.0  # relative times ("3 minutes ago") and per-minute counts age; a tick re-renders the visible rows
 
 Preload = concurrent.futures.Future[tuple[OverviewLoader, Overview | None]]
@@ -106,6 +110,7 @@ class CodexDashApp(App[None]):
         self._in_flight = 0
         self.settled = asyncio.Event()
         self.detail: InstanceDetail | None = None
+        self._draw_ahead_timer: Timer | None = None
         # Benchmark and test hook: called after each overview is merged into the widgets (the
         # frame follows at Textual's next refresh). bench/dash_bench.py times live updates with it.
         self.on_applied: Callable[[Overview], None] | None = None
@@ -368,6 +373,28 @@ class CodexDashApp(App[None]):
         self.query_one(RelationshipTree).show_detail(detail)
         self.query_one(Timeline).show(detail.events, detail.activity, detail.event_count, now)
         self.query_one("#timeline").border_title = f"Timeline · {wanted}"
+        if self._draw_ahead_timer is not None:
+            self._draw_ahead_timer.stop()
+        self._draw_ahead_timer = self.set_timer(
+            DRAW_AHEAD_AFTER_SECONDS, partial(self._draw_instance_screen_ahead, detail)
+        )
+
+    def _draw_instance_screen_ahead(self, detail: InstanceDetail) -> None:
+        """The selection has rested: fill and draw the hidden instance screen for it, so that
+        `enter` shows it from lines already drawn. Once an instance: its later changes (new
+        events) are drawn when it opens, only the lines that changed."""
+        screen = self.get_screen("instance")
+        if (
+            detail is not self.detail
+            or not screen.is_mounted
+            or screen.is_current
+            or self.screen is not self.screen_stack[0]
+            or screen.instance_id == detail.instance_id
+        ):
+            return
+        assert isinstance(screen, InstanceScreen)
+        screen.show_instance(detail.instance_id, detail)
+        screen.draw_ahead()
 
     def selected_row(self) -> InstanceRow | None:
         selected = self.table.selected_id

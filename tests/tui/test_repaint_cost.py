@@ -9,11 +9,17 @@ from __future__ import annotations
 import gc
 
 import pytest
+from textual.geometry import Region
 from textual.screen import Screen
-from tuilab import NOW, make_app, open_instance, select, settle
+from textual.widget import Widget
+from tuilab import NOW, make_app, open_instance, open_store, select, settle, until
 
-from tui.app import FREEZE_AFTER_SECONDS
+from store import MCPEventRecord
+from tui.app import DRAW_AHEAD_AFTER_SECONDS, FREEZE_AFTER_SECONDS
 from tui.screens.instance_screen import InstanceScreen
+from tui.widgets import timeline
+from tui.widgets.kept_scrollbar import KeptScrollBar
+from tui.widgets.line_table import LineTable
 from tui.widgets.text_view import TextView
 
 pytestmark = pytest.mark.anyio
@@ -94,6 +100,118 @@ async def test_opening_another_instance_takes_no_layout_pass(demo_db, monkeypatc
         assert passes.count == 0
         fields = screen.query_one("#fields", TextView).text(80).plain
         assert "review-112-a1-r2" in fields
+
+
+class DrawnLines:
+    """Counts lines drawn (not taken from a cache) by the instance screen's three views."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.by_widget: dict[str, int] = {}
+        for cls in (TextView, LineTable):
+            monkeypatch.setattr(cls, "render_line", self._counting(cls.render_line))
+
+    def _counting(self, real):
+        def render_line(widget, y):
+            key = widget.id or "?"
+            self.by_widget[key] = self.by_widget.get(key, 0) + 1
+            return real(widget, y)
+
+        return render_line
+
+    def of(self, *ids: str) -> int:
+        return sum(self.by_widget.get(i, 0) for i in ids)
+
+
+INSTANCE_VIEWS = ("fields", "instance-tree", "instance-timeline")
+
+
+async def test_a_resting_selection_is_drawn_ahead_so_enter_draws_no_lines(demo_db, monkeypatch):
+    app = make_app(demo_db, now=NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        select(app, "work-131-a1")
+        await settle(app, pilot)
+        await pilot.pause(DRAW_AHEAD_AFTER_SECONDS + 0.1)  # the selection rests
+        hidden = app.get_screen("instance")
+        assert isinstance(hidden, InstanceScreen) and hidden.instance_id == "work-131-a1"
+        drawn = DrawnLines(monkeypatch)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.screen is hidden
+        assert drawn.of(*INSTANCE_VIEWS) == 0  # every line on screen was drawn ahead
+        assert "work-131-a1" in hidden.query_one("#fields", TextView).text(80).plain
+        assert hidden.query_one("#instance-timeline", LineTable).row_count > 0
+
+
+async def test_an_instance_opened_before_it_was_drawn_ahead_is_drawn_on_enter(demo_db):
+    """`enter` right after moving: the screen is filled then, with the right instance."""
+    app = make_app(demo_db, now=NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        select(app, "work-135-a1")
+        await pilot.press("enter")  # before the detail or the draw-ahead timer
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, InstanceScreen) and screen.instance_id == "work-135-a1"
+        assert "work-135-a1" in screen.query_one("#fields", TextView).text(80).plain
+        timeline = screen.query_one("#instance-timeline", LineTable)
+        with open_store(demo_db) as db:
+            assert timeline.row_count == db.count_events("work-135-a1")
+
+
+async def test_a_restyled_scrollbar_keeps_its_lines_and_a_scrolled_one_draws_new_ones(
+    demo_db, monkeypatch
+):
+    app = make_app(demo_db, now=NOW)
+    async with app.run_test(size=(120, 24)) as pilot:  # the table scrolls
+        await settle(app, pilot)
+        bar = app.table.vertical_scrollbar
+        assert isinstance(bar, KeptScrollBar)
+        crop = Region(0, 0, *bar.size)
+        first = bar.render_lines(crop)
+        drawn: list[int] = []
+        real = Widget.render_lines
+        monkeypatch.setattr(
+            Widget,
+            "render_lines",
+            lambda widget, region: (
+                (drawn.append(1) if widget is bar else None) or real(widget, region)
+            ),
+        )
+        await pilot.press("tab")  # focus moves: the table is restyled, and its bar refreshed
+        await settle(app, pilot)
+        assert bar.render_lines(crop) is first and drawn == []
+        await pilot.press("shift+tab", "end")
+        await settle(app, pilot)
+        moved = bar.render_lines(crop)
+        assert moved != first
+        bar._kept = None  # drawn afresh, the same
+        assert bar.render_lines(crop) == moved
+
+
+async def test_a_timeline_that_gained_an_event_formats_only_that_event(demo_db, monkeypatch):
+    app = make_app(demo_db, now=NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        select(app, "work-131-a1")
+        await settle(app, pilot)
+        formatted: list[str] = []
+        real = timeline.event_cells
+        monkeypatch.setattr(
+            timeline,
+            "event_cells",
+            lambda event, now: (formatted.append(event.tool_name), real(event, now))[1],
+        )
+        with open_store(demo_db) as db:
+            db.log_mcp_event(
+                MCPEventRecord(
+                    instance_id="work-131-a1", tool_name="fresh_tool", success=True, timestamp=NOW
+                )
+            )
+        app.request_reload(force=True)
+        await until(pilot, lambda: "fresh_tool" in formatted, what="the new event")
+        await settle(app, pilot)
+        assert formatted == ["fresh_tool"]
 
 
 async def test_start_up_objects_are_frozen_while_the_app_runs_and_released_after(demo_db):

@@ -12,7 +12,9 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.geometry import Region
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Static
 
 from store import DatabaseError
@@ -79,6 +81,13 @@ class InstanceScreen(Screen[None]):
         Called before the screen is pushed: its widgets are filled while it is still hidden, so
         their redraws land in the screen's first frame (filled on resume, each widget was drawn
         again right after that full frame)."""
+        if (
+            self._prepared
+            and instance_id == self.instance_id
+            and detail is not None
+            and detail == self._shown
+        ):
+            return  # drawn ahead with this detail (`draw_ahead`)
         self.instance_id = instance_id
         self._preloaded = (
             detail if detail is not None and detail.instance_id == instance_id else None
@@ -86,6 +95,16 @@ class InstanceScreen(Screen[None]):
         self._prepared = False
         if self.is_mounted:
             self._prepare()
+
+    def draw_ahead(self) -> None:
+        """Draw every widget's lines now, while the screen is hidden (after `show_instance`):
+        `enter` then shows lines already drawn instead of drawing the whole screen on the key
+        press (half of opening an instance). Scrollbars are left: showing the screen restyles
+        and so redraws them anyway."""
+        for widget in self.query(Widget):
+            width, height = widget.outer_size
+            if widget.display and width and height:
+                widget.render_lines(Region(0, 0, width, height))
 
     def _prepare(self) -> None:
         self._prepared = True
@@ -172,7 +191,9 @@ class InstanceScreen(Screen[None]):
             self.action_more()
 
     def action_more(self) -> None:
-        if not self._exhausted and not self._loading:
+        # Not before the first page is shown: there is no "after" yet (an empty table's
+        # selection message would otherwise page from the newest event).
+        if self._shown is not None and not self._exhausted and not self._loading:
             self._loading = True
             self.load_next_page()
 

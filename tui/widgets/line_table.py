@@ -23,6 +23,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from .kept_scrollbar import KeptScrollBars
 from .quiet_size import set_virtual_size
 
 Cells = tuple[str | Text, ...]
@@ -52,7 +53,7 @@ class Columns:
         return None
 
 
-class LineTable(ScrollView, can_focus=True):
+class LineTable(KeptScrollBars, ScrollView, can_focus=True):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up,k", "cursor_up", "Up", show=False),
         Binding("down,j", "cursor_down", "Down", show=False),
@@ -71,9 +72,11 @@ class LineTable(ScrollView, can_focus=True):
         background: $surface;
         color: $foreground;
         overflow-x: hidden;
-        overflow-y: auto;
+        /* Always shown: a scrollbar appearing or going (a short timeline, a long one) is a
+           layout pass, which repaints the whole screen. */
+        overflow-y: scroll;
+        scrollbar-background: transparent;  /* the thumb shows, an empty track does not */
         scrollbar-size-vertical: 1;
-        scrollbar-gutter: stable;
         /* Focus shows in the cursor and the container's border, not a tint of every line:
            moving the focus then redraws one line, not the screen. */
         &:focus > .line-table--cursor {

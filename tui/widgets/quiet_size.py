@@ -3,9 +3,9 @@
 `virtual_size` is a layout reactive: every change reflows the screen and then repaints every widget
 on it (a filter keystroke, a new event on the timeline, or switching to the instance screen, where
 the layout pass and the resumed screen's repaint drew the whole screen twice). A change along an
-axis whose scrollbar takes no room, whose room is always kept (a stable gutter), or that fits
-without a scrollbar before and after, leaves the widget's region as it is, so it needs only the
-scrollbars updated; any other change still takes the layout pass.
+axis whose scrollbar never shows, always shows, takes no room or has its room kept (a stable
+gutter), or a change that fits without a scrollbar before and after, leaves the widget's region
+as it is: it needs only the scrollbars updated. Any other change still takes the layout pass.
 """
 
 from __future__ import annotations
@@ -24,13 +24,13 @@ def set_virtual_size(widget: Widget, size: Size) -> None:
     styles = widget.styles
     room = widget.container_size
     width_is_quiet = (
-        styles.overflow_x == "hidden"
+        styles.overflow_x in ("hidden", "scroll")  # never shown, or always
         or styles.scrollbar_size_horizontal == 0
         or max(size.width, old.width) <= room.width  # no scrollbar before or after
     )
     height_is_quiet = (
         styles.scrollbar_gutter == "stable"
-        or styles.overflow_y == "hidden"
+        or styles.overflow_y in ("hidden", "scroll")
         or styles.scrollbar_size_vertical == 0
         or max(size.height, old.height) <= room.height
     )

@@ -16,16 +16,19 @@ from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from .kept_scrollbar import KeptScrollBars
 from .quiet_size import set_virtual_size
 
 
-class TextView(ScrollView):
+class TextView(KeptScrollBars, ScrollView):
     DEFAULT_CSS = """
     TextView {
         overflow-x: hidden;
-        overflow-y: auto;
+        /* Always shown: a scrollbar appearing or going (a short timeline, a long one) is a
+           layout pass, which repaints the whole screen. */
+        overflow-y: scroll;
+        scrollbar-background: transparent;  /* the thumb shows, an empty track does not */
         scrollbar-size-vertical: 1;
-        scrollbar-gutter: stable;
     }
     """
 

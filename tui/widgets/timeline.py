@@ -54,19 +54,30 @@ class EventTable(LineTable):
         self.set_columns(Columns(("Time", "Tool", "OK", self.DETAIL_LABEL), (*fixed, detail)))
 
     def show(self, events: list[MCPEventRecord], now: datetime, *, append: bool = False) -> None:
+        """A new page replaces the rows (`append`: adds them below). An event shown before keeps
+        its cells, and so its drawn line, while it and the day are the same: a timeline that
+        gained one event draws one line."""
         if self._columns is None:
             self._fit_columns()
-        if not append:
-            self.now = now
-            self._events = {}
-        fresh = [event for event in events if str(event.id) not in self._events]
-        for event in fresh:
-            self._events[str(event.id)] = (event, event_cells(event, self.now or now))
-        keys = [str(event.id) for event in fresh]
         if append:
-            self.append_rows(keys)
-        else:
-            self.set_order(keys)
+            fresh = [event for event in events if str(event.id) not in self._events]
+            for event in fresh:
+                self._events[str(event.id)] = (event, event_cells(event, self.now or now))
+            self.append_rows([str(event.id) for event in fresh])
+            return
+        same_day = self.now is not None and self.now.date() == now.date()
+        kept = self._events if same_day else {}
+        self.now = now
+        self._events = {}
+        for event in events:
+            key = str(event.id)
+            if key in self._events:
+                continue
+            old = kept.get(key)
+            self._events[key] = (
+                old if old is not None and old[0] == event else (event, event_cells(event, now))
+            )
+        self.set_order(list(self._events))
 
     def row_cells(self, key: str) -> Cells:
         return self._events[key][1]
