@@ -123,9 +123,7 @@ class CodexDashApp(App[None]):
     def compose(self) -> ComposeResult:
         yield StatusHeader(id="header")
         yield InstancesTable(id="instances")
-        with Horizontal(id="detail"):
-            yield RelationshipTree(id="tree")
-            yield Timeline(id="timeline")
+        yield Horizontal(id="detail")  # its panes are mounted after the first frame
         # The filter line takes the key bar's place while it has the focus (as a search prompt
         # does in less or vim): nothing else moves, so showing and hiding it redraws one line.
         with Horizontal(id="filter-bar"):
@@ -140,8 +138,6 @@ class CodexDashApp(App[None]):
 
     async def on_mount(self) -> None:
         self.query_one("#instances").border_title = "Instances"
-        self.query_one("#tree").border_title = "Relationships"
-        self.query_one("#timeline").border_title = "Timeline"
         self.table.configure_columns(self.size.width)
         self.table.focus()
         self.query_one(KeyBar).show_keys(key_hints(self.read_only))
@@ -153,7 +149,7 @@ class CodexDashApp(App[None]):
                 self._set_problem(f"{exc.code}: {exc.message}")
             self.request_reload(force=True)
         self.run_worker(self._reload_loop(), group="reload", exclusive=True)
-        self.run_worker(self._detail_loop(), group="detail", exclusive=True)
+        self.call_after_refresh(self._mount_detail_panes)
         if self.watch:
             self.call_after_refresh(self._start_watcher)
         self.set_interval(SAFETY_POLL_SECONDS, self.request_reload)
@@ -176,6 +172,16 @@ class CodexDashApp(App[None]):
         self._loader = loader
         self._loaded(overview)
         return True
+
+    async def _mount_detail_panes(self) -> None:
+        """After the first frame: the selected instance's panes are not needed to show the
+        instances, and styling, laying out and drawing their seven widgets was ~50 ms of
+        start-up here. Their place is kept (an empty #detail), so nothing moves when they come;
+        the detail loop starts once they are there (selections made before wait in it)."""
+        tree, timeline = RelationshipTree(id="tree"), Timeline(id="timeline")
+        tree.border_title, timeline.border_title = "Relationships", "Timeline"
+        await self.query_one("#detail").mount(tree, timeline)
+        self.run_worker(self._detail_loop(), group="detail", exclusive=True)
 
     def _start_watcher(self) -> None:
         """After the first frame: importing watchfiles and starting its thread is not needed to

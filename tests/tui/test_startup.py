@@ -14,6 +14,7 @@ from tuilab import NOW, make_app, settle, until
 
 from store import DatabaseError, ErrorCode
 from tui.model import first_overview
+from tui.widgets.relationship_tree import RelationshipTree
 
 pytestmark = pytest.mark.anyio
 SIZE = (120, 40)
@@ -109,6 +110,28 @@ def test_collection_is_paused_for_start_up_and_back_on_after_a_failed_start(tmp_
     assert cli.main(["--read-only", "--db", "missing.db"]) == 2
     assert seen == [False]
     assert gc.isenabled()
+
+
+async def test_the_detail_panes_come_after_the_first_frame_into_a_place_kept_for_them(demo_db):
+    app = make_app(demo_db, now=NOW)
+    app._preload = preloaded(app)
+    in_first_frame: list[tuple[bool, object]] = []
+    display = app._display
+
+    def first_display(screen, *args, **kwargs):
+        if not in_first_frame:
+            in_first_frame.append((bool(app.query("#tree, #timeline")), app.table.region))
+        return display(screen, *args, **kwargs)
+
+    app._display = first_display  # type: ignore[method-assign]
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        [(panes_there, table_region)] = in_first_frame
+        assert not panes_there
+        assert app.table.region == table_region  # nothing moved when they came
+        tree = app.query_one("#tree", RelationshipTree)
+        assert app.detail is not None and app.detail.instance_id == app.table.selected_id
+        assert app.table.selected_id in tree.text(60).plain  # the detail loop runs
 
 
 async def test_what_the_first_frame_does_not_need_comes_after_it(demo_db, tmp_path):
