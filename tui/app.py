@@ -31,10 +31,18 @@ from . import memory
 from .formatting import display_path, size
 from .gateway import DatabaseGateway
 from .keymap import DASHBOARD_ACTIONS, MUTATING_ACTIONS, key_hints, visible_actions
-from .model import Clock, InstanceDetail, InstanceRow, Overview, OverviewLoader, utc_now
+from .model import (
+    FIRST_PAGE,
+    Clock,
+    InstanceDetail,
+    InstanceRow,
+    Overview,
+    OverviewLoader,
+    utc_now,
+)
 from .screens.confirm import ConfirmScreen
 from .screens.help_screen import HelpScreen
-from .screens.instance_screen import FIRST_PAGE, InstanceScreen
+from .screens.instance_screen import InstanceScreen
 from .screens.status_dialog import StatusDialog
 from .widgets.filter_input import FilterInput
 from .widgets.instances_table import InstancesTable
@@ -111,6 +119,8 @@ class CodexDashApp(App[None]):
         self.settled = asyncio.Event()
         self.detail: InstanceDetail | None = None
         self._draw_ahead_timer: Timer | None = None
+        # The detail panes, mounted after the first frame.
+        self._panes: tuple[RelationshipTree, Timeline] | None = None
         # Benchmark and test hook: called after each overview is merged into the widgets (the
         # frame follows at Textual's next refresh). bench/dash_bench.py times live updates with it.
         self.on_applied: Callable[[Overview], None] | None = None
@@ -181,6 +191,7 @@ class CodexDashApp(App[None]):
         tree, timeline = RelationshipTree(id="tree"), Timeline(id="timeline")
         tree.border_title, timeline.border_title = "Relationships", "Timeline"
         await self.query_one("#detail").mount(tree, timeline)
+        self._panes = (tree, timeline)
         self.run_worker(self._detail_loop(), group="detail", exclusive=True)
 
     def _start_watcher(self) -> None:
@@ -273,12 +284,18 @@ class CodexDashApp(App[None]):
         """Compose the instance screen once the first data is on screen, so that the first
         `enter` switches to a ready screen (composing it then took 150-270 ms here). Pushed and
         popped in one batch: nothing of it is drawn."""
-        screen = self.get_screen("instance")
+        screen = self.instance_screen()
         if screen.is_mounted or len(self.screen_stack) != 1:
             return
         with self.batch_update():
             self.push_screen(screen)
             self.pop_screen()
+
+    def instance_screen(self) -> InstanceScreen:
+        """The one instance screen, reused (installed at load)."""
+        screen = self.get_screen("instance")
+        assert isinstance(screen, InstanceScreen)
+        return screen
 
     def _clock_tick(self) -> None:
         """Relative times and per-minute counts age without commits: re-render them, without
@@ -376,9 +393,11 @@ class CodexDashApp(App[None]):
             return
         self.detail = detail
         now = self.now()
-        self.query_one(RelationshipTree).show_detail(detail)
-        self.query_one(Timeline).show(detail.events, detail.activity, detail.event_count, now)
-        self.query_one("#timeline").border_title = f"Timeline · {wanted}"
+        assert self._panes is not None  # the detail loop starts once they are mounted
+        tree, timeline = self._panes
+        tree.show_detail(detail)
+        timeline.show(detail.events, detail.activity, detail.event_count, now)
+        timeline.border_title = f"Timeline · {wanted}"
         if self._draw_ahead_timer is not None:
             self._draw_ahead_timer.stop()
         self._draw_ahead_timer = self.set_timer(
@@ -389,7 +408,7 @@ class CodexDashApp(App[None]):
         """The selection has rested: fill and draw the hidden instance screen for it, so that
         `enter` shows it from lines already drawn. Once an instance: its later changes (new
         events) are drawn when it opens, only the lines that changed."""
-        screen = self.get_screen("instance")
+        screen = self.instance_screen()
         if (
             detail is not self.detail
             or not screen.is_mounted
@@ -398,7 +417,6 @@ class CodexDashApp(App[None]):
             or screen.instance_id == detail.instance_id
         ):
             return
-        assert isinstance(screen, InstanceScreen)
         screen.show_instance(detail.instance_id, detail)
         screen.draw_ahead()
 
@@ -463,8 +481,7 @@ class CodexDashApp(App[None]):
     def action_open_instance(self) -> None:
         row = self._require_selection()
         if row is not None:
-            screen = self.get_screen("instance")
-            assert isinstance(screen, InstanceScreen)
+            screen = self.instance_screen()
             screen.show_instance(row.id, self.detail)
             self.push_screen(screen)
 

@@ -26,6 +26,8 @@ from store.maintenance import LAST_BACKUP_KEY, last_backup_time
 
 Clock = Callable[[], datetime]
 
+FIRST_PAGE = 60  # events of an instance first shown: a screenful or two, quick on a busy one
+
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
@@ -326,7 +328,7 @@ class OverviewLoader:
         self._id_range = (low, high)
         return high > old_high and not from_scratch  # only added: a removal lists everything
 
-    def detail(self, instance_id: str, *, limit: int = 60) -> InstanceDetail:
+    def detail(self, instance_id: str, *, limit: int = FIRST_PAGE) -> InstanceDetail:
         """The instance, its newest events, and its family: its parent's other children too,
         so a coding instance and all its review rounds show together."""
         record = self.db.get_instance(instance_id)

@@ -21,7 +21,7 @@ from store import DatabaseError
 
 from ..formatting import STATUS_RICH, ago, clip
 from ..keymap import key_hints
-from ..model import InstanceDetail
+from ..model import FIRST_PAGE, InstanceDetail
 from ..widgets.field_list import Field, FieldList
 from ..widgets.key_bar import KeyBar
 from ..widgets.relationship_tree import RelationshipTree
@@ -30,7 +30,6 @@ from ..widgets.timeline import EventTable
 if TYPE_CHECKING:
     from ..app import CodexDashApp
 
-FIRST_PAGE = 60  # a screenful or two: opening stays quick on a busy instance
 PAGE = 200  # each further page, loaded as the cursor nears the end
 
 
