@@ -68,6 +68,8 @@ FREEZE_AFTER_SECONDS = 2.0
 # The hidden instance screen is filled and drawn for the selection once it rests this long: not
 # for every row a held arrow key passes (key repeat is 25-35 ms).
 DRAW_AHEAD_AFTER_SECONDS = 0.05
+# `enter` waits this long for the selection's detail when it is still loading.
+OPEN_WAIT_SECONDS = 0.15
 CLOCK_REFRESH_SECONDS = 60.0  # relative times ("3 minutes ago") and per-minute counts age; a tick re-renders the visible rows
 
 Preload = concurrent.futures.Future[tuple[OverviewLoader, Overview | None]]
@@ -481,9 +483,31 @@ class CodexDashApp(App[None]):
     def action_open_instance(self) -> None:
         row = self._require_selection()
         if row is not None:
-            screen = self.instance_screen()
-            screen.show_instance(row.id, self.detail)
-            self.push_screen(screen)
+            self._open_instance(row.id)
+
+    @work(exclusive=True, group="open")
+    async def _open_instance(self, instance_id: str) -> None:
+        """Shown with its first page when that is a moment away (the selection just moved and
+        the detail loop is loading it): one frame with the data, not an empty screen drawn in
+        full and then drawn again. A slower load is not waited for: the screen loads its own."""
+        detail = await self._detail_of(instance_id, OPEN_WAIT_SECONDS)
+        if self.screen is not self.screen_stack[0] or self.table.selected_id != instance_id:
+            return  # a dialog opened, or the selection moved on, meanwhile
+        screen = self.instance_screen()
+        screen.show_instance(instance_id, detail)
+        self.push_screen(screen)
+
+    async def _detail_of(self, instance_id: str, timeout: float) -> InstanceDetail | None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self.detail is None or self.detail.instance_id != instance_id:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return None
+            self.settled.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.settled.wait(), remaining)
+        return self.detail
 
     def action_filter(self) -> None:
         self._show_filter_line(True)

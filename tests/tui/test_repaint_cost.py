@@ -7,6 +7,7 @@ Counted, never timed: the figures are in bench.dash_bench."""
 from __future__ import annotations
 
 import gc
+import time
 
 import pytest
 from textual.geometry import Region
@@ -15,7 +16,7 @@ from textual.widget import Widget
 from tuilab import NOW, make_app, open_instance, open_store, select, settle, until
 
 from store import MCPEventRecord
-from tui.app import DRAW_AHEAD_AFTER_SECONDS, FREEZE_AFTER_SECONDS
+from tui.app import DRAW_AHEAD_AFTER_SECONDS, FREEZE_AFTER_SECONDS, OPEN_WAIT_SECONDS
 from tui.screens.instance_screen import InstanceScreen
 from tui.widgets import timeline
 from tui.widgets.kept_scrollbar import KeptScrollBar
@@ -144,19 +145,45 @@ async def test_a_resting_selection_is_drawn_ahead_so_enter_draws_no_lines(demo_d
 
 
 async def test_an_instance_opened_before_it_was_drawn_ahead_is_drawn_on_enter(demo_db):
-    """`enter` right after moving: the screen is filled then, with the right instance."""
+    """`enter` right after moving: the screen is filled then, with the right instance, and its
+    first frame already has the events (it waited for the load under way)."""
     app = make_app(demo_db, now=NOW)
+    rows_in_frames: list[int] = []
+    display = app._display
+
+    def recording_display(screen, *args, **kwargs):
+        if isinstance(screen, InstanceScreen):
+            rows_in_frames.append(screen.query_one("#instance-timeline", LineTable).row_count)
+        return display(screen, *args, **kwargs)
+
+    app._display = recording_display  # type: ignore[method-assign]
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
+        app.gateway.submit(time.sleep, 0.08)  # the database thread is busy: the load waits
         select(app, "work-135-a1")
         await pilot.press("enter")  # before the detail or the draw-ahead timer
         await settle(app, pilot)
         screen = app.screen
         assert isinstance(screen, InstanceScreen) and screen.instance_id == "work-135-a1"
+        assert rows_in_frames and rows_in_frames[0] > 0
         assert "work-135-a1" in screen.query_one("#fields", TextView).text(80).plain
         timeline = screen.query_one("#instance-timeline", LineTable)
         with open_store(demo_db) as db:
             assert timeline.row_count == db.count_events("work-135-a1")
+
+
+async def test_enter_does_not_wait_long_for_a_slow_load(demo_db):
+    app = make_app(demo_db, now=NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.gateway.submit(time.sleep, 0.5)  # far longer than enter waits
+        select(app, "work-135-a1")
+        await pilot.press("enter")
+        await pilot.pause(OPEN_WAIT_SECONDS + 0.1)
+        screen = app.screen
+        assert isinstance(screen, InstanceScreen) and screen.instance_id == "work-135-a1"
+        await settle(app, pilot)
+        assert screen.query_one("#instance-timeline", LineTable).row_count > 0
 
 
 async def test_a_restyled_scrollbar_keeps_its_lines_and_a_scrolled_one_draws_new_ones(
