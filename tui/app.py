@@ -286,6 +286,8 @@ class CodexDashApp(App[None]):
         """Compose the instance screen once the first data is on screen, so that the first
         `enter` switches to a ready screen (composing it then took 150-270 ms here). Pushed and
         popped in one batch: nothing of it is drawn."""
+        if not self.is_screen_installed("instance"):  # the app is closing
+            return
         screen = self.instance_screen()
         if screen.is_mounted or len(self.screen_stack) != 1:
             return
@@ -410,6 +412,8 @@ class CodexDashApp(App[None]):
         """The selection has rested: fill and draw the hidden instance screen for it, so that
         `enter` shows it from lines already drawn. Once an instance: its later changes (new
         events) are drawn when it opens, only the lines that changed."""
+        if not self.is_screen_installed("instance"):  # the app is closing
+            return
         screen = self.instance_screen()
         if (
             detail is not self.detail
