@@ -123,6 +123,7 @@ class CodexDashApp(App[None]):
         self._draw_ahead_timer: Timer | None = None
         # The detail panes, mounted after the first frame.
         self._panes: tuple[RelationshipTree, Timeline] | None = None
+        self._panes_requested = False
         # Benchmark and test hook: called after each overview is merged into the widgets (the
         # frame follows at Textual's next refresh). bench/dash_bench.py times live updates with it.
         self.on_applied: Callable[[Overview], None] | None = None
@@ -161,7 +162,6 @@ class CodexDashApp(App[None]):
                 self._set_problem(f"{exc.code}: {exc.message}")
             self.request_reload(force=True)
         self.run_worker(self._reload_loop(), group="reload", exclusive=True)
-        self.call_after_refresh(self._mount_detail_panes)
         if self.watch:
             self.call_after_refresh(self._start_watcher)
         self.set_interval(SAFETY_POLL_SECONDS, self.request_reload)
@@ -186,7 +186,7 @@ class CodexDashApp(App[None]):
         return True
 
     async def _mount_detail_panes(self) -> None:
-        """After the first frame: the selected instance's panes are not needed to show the
+        """After the first data frame: the selected instance's panes are not needed to show the
         instances, and styling, laying out and drawing their seven widgets was ~50 ms of
         start-up here. Their place is kept (an empty #detail), so nothing moves when they come;
         the detail loop starts once they are there (selections made before wait in it)."""
@@ -280,7 +280,16 @@ class CodexDashApp(App[None]):
                 self.request_reload(force=True)
         self.loads_completed += 1
         if self.loads_completed == 1:
+            self._after_first_outcome()
             self.call_after_refresh(self._compose_instance_screen)
+
+    def _after_first_outcome(self) -> None:
+        """The first load's rows (or its problem) are in the frame being drawn: what was left
+        out of the first frame follows it. Not before: with no preload the panes would be styled
+        and drawn while the rows wait."""
+        if not self._panes_requested:
+            self._panes_requested = True
+            self.call_after_refresh(self._mount_detail_panes)
 
     def _compose_instance_screen(self) -> None:
         """Compose the instance screen once the first data is on screen, so that the first
@@ -342,6 +351,7 @@ class CodexDashApp(App[None]):
     def _set_problem(self, problem: str) -> None:
         self._problem = problem
         self._render_header()
+        self._after_first_outcome()
 
     def _render_header(self) -> None:
         self.query_one(StatusHeader).render_overview(

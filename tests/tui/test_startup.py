@@ -134,6 +134,15 @@ async def test_the_detail_panes_come_after_the_first_frame_into_a_place_kept_for
         assert app.table.selected_id in tree.text(60).plain  # the detail loop runs
 
 
+async def test_the_detail_panes_come_when_the_first_load_fails_too(tmp_path):
+    """No rows will come (the file is not there): the panes still take their place."""
+    app = make_app(str(tmp_path / "missing.db"), now=NOW, read_only=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: bool(app.query("#tree")), what="the panes")
+        assert app.table.row_count == 0
+        assert app._problem is not None  # the header says why
+
+
 async def test_what_the_first_frame_does_not_need_comes_after_it(demo_db, tmp_path):
     """The backup bar is mounted on the first backup; the watcher starts after the first frame
     and still sees every commit."""
