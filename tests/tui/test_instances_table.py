@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from tuilab import NOW, make_app, select, settle
+from tuilab import NOW, make_app, select, select_settled, settle
 
 from tui.screens.instance_screen import InstanceScreen
 from tui.widgets.instances_table import InstancesTable
@@ -187,8 +187,7 @@ async def test_the_relationship_tree_is_rebuilt_only_when_the_family_changes(dem
     app = make_app(demo_db, now=NOW)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        select(app, "review-112-a1-r2")
-        await settle(app, pilot)
+        await select_settled(app, pilot, "review-112-a1-r2")
         tree = app.query_one(RelationshipTree)
         detail = app.detail
         assert detail is not None and detail.instance_id == "review-112-a1-r2"

@@ -17,6 +17,7 @@ from tuilab import (
     record_notifications,
     screen_text,
     select,
+    select_settled,
     settle,
     until,
 )
@@ -82,8 +83,7 @@ async def test_kill_ends_the_process_and_session_and_terminates(
     async with app.run_test(size=SIZE) as pilot:
         notes = record_notifications(app)
         await settle(app, pilot)
-        select(app, "work-140-a1")
-        await settle(app, pilot)
+        await select_settled(app, pilot, "work-140-a1")
         await pilot.press("K")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from tuilab import NOW, make_app, run_writer, select, settle, until
+from tuilab import NOW, make_app, run_writer, select_settled, settle, until
 
 pytestmark = pytest.mark.anyio
 SIZE = (120, 40)
@@ -19,8 +19,7 @@ async def test_other_process_commits_appear_without_a_key_and_the_cursor_stays(d
     app = make_app(demo_db, now=NOW, watch=True)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        select(app, "work-121-a1")
-        await settle(app, pilot)
+        await select_settled(app, pilot, "work-121-a1")
         row_before = app.table.cursor_row
         count = events_cell(app, "work-121-a1")
 
@@ -63,8 +62,7 @@ async def test_a_row_moving_above_the_cursor_keeps_the_cursor_on_its_instance(de
         ids = app.table.visible_ids
         selected = ids[len(ids) // 2]
         mover = ids[-1]  # the least recently active instance
-        select(app, selected)
-        await settle(app, pilot)
+        await select_settled(app, pilot, selected)
         index_before = app.table.cursor_row
 
         run_writer(demo_db, "event", mover)  # now the most recently active
@@ -82,8 +80,7 @@ async def test_read_only_dashboard_still_receives_live_updates(demo_db):
     app = make_app(demo_db, now=NOW, watch=True, read_only=True)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        select(app, "plan-130-a1")
-        await settle(app, pilot)
+        await select_settled(app, pilot, "plan-130-a1")
         run_writer(demo_db, "create", "work-151-a1", (NOW + timedelta(minutes=2)).isoformat())
         run_writer(demo_db, "status", "work-135-a2", "waiting_review")
         await until(

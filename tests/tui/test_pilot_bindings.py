@@ -18,6 +18,7 @@ from tuilab import (
     run_writer,
     screen_text,
     select,
+    select_settled,
     settle,
     static_text,
     until,
@@ -216,8 +217,7 @@ async def test_status_dialog_offers_allowed_moves_and_writes_the_choice(demo_db)
     app = make_app(demo_db, now=NOW)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        select(app, "work-121-a1")
-        await settle(app, pilot)
+        await select_settled(app, pilot, "work-121-a1")
         await pilot.press("s")
         await pilot.pause()
         dialog = app.screen
@@ -322,8 +322,7 @@ async def test_terminate_needs_y_and_cancel_has_the_focus(demo_db):
     app = make_app(demo_db, now=NOW)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        select(app, "work-131-a1")
-        await settle(app, pilot)
+        await select_settled(app, pilot, "work-131-a1")
         for cancel_keys in (["enter"], ["n"], ["escape"]):
             await pilot.press("t")
             await pilot.pause()
@@ -402,8 +401,7 @@ async def test_sort_cycles_and_the_cursor_stays_on_its_instance(demo_db):
     app = make_app(demo_db, now=NOW)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        select(app, "work-121-a1")
-        await settle(app, pilot)
+        await select_settled(app, pilot, "work-121-a1")
         orders = [app.table.visible_ids]
         descriptions = [app.table.sort_description]
         for _ in range(5):
@@ -580,8 +578,7 @@ async def test_enter_draws_the_first_page_the_main_screen_already_holds(demo_db)
     app = make_app(demo_db, now=NOW)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        select(app, "work-121-a1")
-        await settle(app, pilot)
+        await select_settled(app, pilot, "work-121-a1")
         assert app.detail is not None and app.detail.instance_id == "work-121-a1"
         release = threading.Event()
         app.gateway._executor.submit(release.wait, 10)  # the one database thread, busy

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from tuilab import NOW, file_hashes, make_app, record_notifications, screen_text, select, settle
+from tuilab import (
+    NOW,
+    file_hashes,
+    make_app,
+    record_notifications,
+    screen_text,
+    select_settled,
+    settle,
+)
 
 from tui.keymap import DASHBOARD_ACTIONS, MUTATING_ACTIONS
 from tui.screens.help_screen import HelpScreen
@@ -54,8 +62,7 @@ async def test_every_key_leaves_the_database_bytes_unchanged(demo_db):
     async with app.run_test(size=SIZE) as pilot:
         notes = record_notifications(app)
         await settle(app, pilot)
-        select(app, "work-121-a1")
-        await settle(app, pilot)
+        await select_settled(app, pilot, "work-121-a1")
         opened = file_hashes(demo_db)
         assert opened[demo_db] == before_start[demo_db]
 

@@ -13,7 +13,7 @@ import pytest
 from textual.geometry import Region
 from textual.screen import Screen
 from textual.widget import Widget
-from tuilab import NOW, make_app, open_instance, open_store, select, settle, until
+from tuilab import NOW, make_app, open_instance, open_store, select, select_settled, settle, until
 
 from store import MCPEventRecord
 from tui.app import DRAW_AHEAD_AFTER_SECONDS, FREEZE_AFTER_SECONDS, OPEN_WAIT_SECONDS
@@ -130,8 +130,7 @@ async def test_a_resting_selection_is_drawn_ahead_so_enter_draws_no_lines(demo_d
     app = make_app(demo_db, now=NOW)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        select(app, "work-131-a1")
-        await settle(app, pilot)
+        await select_settled(app, pilot, "work-131-a1")
         await pilot.pause(DRAW_AHEAD_AFTER_SECONDS + 0.1)  # the selection rests
         hidden = app.get_screen("instance")
         assert isinstance(hidden, InstanceScreen) and hidden.instance_id == "work-131-a1"
@@ -220,8 +219,7 @@ async def test_a_timeline_that_gained_an_event_formats_only_that_event(demo_db, 
     app = make_app(demo_db, now=NOW)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        select(app, "work-131-a1")
-        await settle(app, pilot)
+        await select_settled(app, pilot, "work-131-a1")
         formatted: list[str] = []
         real = timeline.event_cells
         monkeypatch.setattr(

@@ -63,10 +63,15 @@ def select(app: CodexDashApp, instance_id: str) -> None:
     app.table.move_cursor(row=app.table.get_row_index(instance_id), animate=False)
 
 
-async def open_instance(app: CodexDashApp, pilot: Pilot, instance_id: str) -> None:
-    """Select the instance in the table, press enter, and let the instance screen settle."""
+async def select_settled(app: CodexDashApp, pilot: Pilot, instance_id: str) -> None:
+    """Select the instance in the table and let its detail load."""
     select(app, instance_id)
     await settle(app, pilot)
+
+
+async def open_instance(app: CodexDashApp, pilot: Pilot, instance_id: str) -> None:
+    """Select the instance in the table, press enter, and let the instance screen settle."""
+    await select_settled(app, pilot, instance_id)
     await pilot.press("enter")
     await settle(app, pilot)
 
