@@ -504,7 +504,12 @@ class Tmux:
         self.run("kill-session", "-t", name)
 
     def kill_server(self) -> None:
+        """The server and its socket file (tmux leaves it behind: one a run piled up in /tmp)."""
+        socket_path = self.run("display-message", "-p", "#{socket_path}").strip()
         self.run("kill-server")
+        if socket_path:
+            with contextlib.suppress(OSError):
+                os.unlink(socket_path)
 
 
 def _quote(part: str) -> str:
