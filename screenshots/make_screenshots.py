@@ -36,6 +36,7 @@ VIEWS: list[tuple[str, tuple[int, int], tuple[str, ...], bool]] = [
     ("status-dialog", (120, 40), ("s",), False),
     ("kill-confirm", (120, 40), ("K",), False),
     ("filter", (120, 40), ("slash", "r", "e", "v", "i", "e", "w"), False),
+    ("filter-80x24", (80, 24), ("slash", "w", "o", "r", "k", "space", "1", "3"), False),
     ("help", (120, 40), ("question_mark",), False),
     ("read-only-monitor", (120, 40), (), True),
 ]
