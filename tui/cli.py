@@ -12,6 +12,8 @@ from collections.abc import Callable, Sequence
 
 from store import DatabaseConfig, DatabaseError
 
+PRELOAD_WAIT_SECONDS = 0.25  # a first load slower than this is not waited for
+
 EXIT_USAGE = 2
 
 
@@ -124,6 +126,8 @@ def run_dashboard(
 def _open_and_run(
     config: DatabaseConfig, backup_dir: str | None, on_exit: Callable[[], None] | None
 ) -> int:
+    import concurrent.futures  # the gateway's executor imports it anyway
+
     from .gateway import DatabaseGateway
     from .model import first_overview, utc_now
 
@@ -138,8 +142,13 @@ def _open_and_run(
             else f"cannot open {config.path}: {exc.message}"
         )
         return fail(f"{reason} [{exc.code}]")
-    # The first load runs on the database thread while Textual is imported (about 0.3 s here).
+    # The first load runs on the database thread and is waited for before Textual is imported
+    # (up to PRELOAD_WAIT_SECONDS; a slower one is taken by the app when it comes). Running beside
+    # the import it was starved: sqlite releases the GIL for every row, and each time the thread
+    # waited for the busy main thread to let it back, so the load (20 ms alone) finished only when
+    # the app first waited, after its first frame, which then had no rows.
     preload = gateway.submit(lambda: first_overview(gateway.db, utc_now, backup_dir))
+    concurrent.futures.wait([preload], timeout=PRELOAD_WAIT_SECONDS)
     from .app import CodexDashApp
 
     app = CodexDashApp(gateway, backup_dir=backup_dir, on_exit=on_exit, preload=preload)

@@ -1,5 +1,6 @@
-"""Start-up: the first load runs on the database thread while Textual is imported, and its rows
-are in the first frame; the command line imports nothing heavy before that load is started."""
+"""Start-up: the first load runs on the database thread and is waited for (briefly) before Textual
+is imported, and its rows are in the first frame; the command line imports nothing heavy before
+that load is started."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ import gc
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 from tuilab import NOW, make_app, settle, until
 
-from store import DatabaseError, ErrorCode
+from store import DatabaseConfig, DatabaseError, ErrorCode
 from tui.model import first_overview
 from tui.widgets.relationship_tree import RelationshipTree
 
@@ -51,6 +53,31 @@ async def test_the_preloaded_rows_are_in_the_first_frame(demo_db):
         assert app._loader is loader  # the app goes on from the preloaded loader's counts
         assert app.table.row_count == len(overview.rows)
         assert "…" not in app.table.cell_text(app.table.selected_id, "events")  # counted since
+
+
+@pytest.mark.parametrize("load_seconds", [0.0, 1.0])
+def test_the_command_line_waits_for_a_quick_first_load_only(demo_db, monkeypatch, load_seconds):
+    """Beside Textual's import the load was starved of the GIL (sqlite lets it go for every row)
+    and came after the first frame; a quick one is waited for, a slow one is left to the app."""
+    from tui import cli, model
+
+    real = model.first_overview
+
+    def first_overview(*args, **kwargs):
+        time.sleep(load_seconds)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(model, "first_overview", first_overview)
+    preload_done: list[bool] = []
+
+    def fake_run(app, *args, **kwargs):  # no terminal here: what the app would start with
+        preload_done.append(app._preload.done())
+        app._preload.result()
+        app.gateway.close()
+
+    monkeypatch.setattr("tui.app.CodexDashApp.run", fake_run)
+    assert cli.run_dashboard(DatabaseConfig(local_file=demo_db, read_only=True)) == 0
+    assert preload_done == [load_seconds < cli.PRELOAD_WAIT_SECONDS]
 
 
 async def test_a_failed_preload_is_loaded_again_by_the_app(demo_db):
