@@ -512,16 +512,24 @@ class CodexDashApp(App[None]):
         self.push_screen(screen)
 
     async def _detail_of(self, instance_id: str, timeout: float) -> InstanceDetail | None:
+        def shown() -> bool:
+            return self.detail is not None and self.detail.instance_id == instance_id
+
+        return self.detail if await self._until_loaded(shown, timeout) else None
+
+    async def _until_loaded(self, condition: Callable[[], bool], timeout: float) -> bool:
+        """Until `condition()` holds (True) or `timeout` passes (False), looking again after
+        every applied load, and every 50 ms (a request can be pending before any load starts)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        while self.detail is None or self.detail.instance_id != instance_id:
+        while not condition():
             remaining = deadline - loop.time()
             if remaining <= 0:
-                return None
+                return False
             self.settled.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.settled.wait(), remaining)
-        return self.detail
+                await asyncio.wait_for(self.settled.wait(), min(remaining, 0.05))
+        return True
 
     def action_filter(self) -> None:
         self._show_filter_line(True)
@@ -735,10 +743,7 @@ class CodexDashApp(App[None]):
         """Until every requested reload and detail load has been applied to the widgets."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        while loop.time() < deadline and (self.busy or self.loads_completed == 0):
-            self.settled.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.settled.wait(), timeout=0.05)
+        await self._until_loaded(lambda: not self.busy and self.loads_completed > 0, timeout)
         for worker in list(self.workers):  # one-off work (actions, pages), not the loops
             if worker.group not in LOOP_GROUPS and worker.is_running:
                 with contextlib.suppress(Exception):
