@@ -368,7 +368,7 @@ class OverviewLoader:
 def first_overview(
     db: Database, clock: Clock, backup_dir: str | None
 ) -> tuple[OverviewLoader, Overview | None]:
-    """A loader and its first, forced load. `codex-dash` runs this on the database thread while
-    the main thread imports Textual, so the first frame already shows the instances."""
+    """A loader and its first, forced load. `codex-dash` runs this on the database thread before
+    it imports Textual (tui/cli.py), so the first frame already shows the instances."""
     loader = OverviewLoader(db, clock, backup_dir)
     return loader, loader.load(force=True)
