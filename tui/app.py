@@ -412,29 +412,40 @@ class CodexDashApp(App[None]):
         tree.show_detail(detail)
         timeline.show(detail.events, detail.activity, detail.event_count, now)
         timeline.border_title = f"Timeline · {wanted}"
+        self._draw_ahead_later(detail)
+
+    def _draw_ahead_later(self, detail: InstanceDetail) -> None:
+        """Once an instance: its later changes (new events, every reload under load) are drawn
+        when it opens, only the lines that changed; no timer is set for them."""
         if self._draw_ahead_timer is not None:
             self._draw_ahead_timer.stop()
+            self._draw_ahead_timer = None
+        if self._instance_screen_holds(detail.instance_id):
+            return
         self._draw_ahead_timer = self.set_timer(
             DRAW_AHEAD_AFTER_SECONDS, partial(self._draw_instance_screen_ahead, detail)
         )
 
+    def _instance_screen_holds(self, instance_id: str) -> bool:
+        """Whether the instance screen is filled for `instance_id` (True too while the app
+        closes, when the screen is gone: nothing is to be drawn then)."""
+        if not self.is_screen_installed("instance"):
+            return True
+        return self.instance_screen().instance_id == instance_id
+
     def _draw_instance_screen_ahead(self, detail: InstanceDetail) -> None:
         """The selection has rested: fill and draw the hidden instance screen for it, so that
-        `enter` shows it from lines already drawn. Once an instance: its later changes (new
-        events) are drawn when it opens, only the lines that changed."""
-        if not self.is_screen_installed("instance"):  # the app is closing
-            return
-        screen = self.instance_screen()
+        `enter` shows it from lines already drawn."""
         if (
             detail is not self.detail
-            or not screen.is_mounted
-            or screen.is_current
-            or self.screen is not self.screen_stack[0]
-            or screen.instance_id == detail.instance_id
+            or self._instance_screen_holds(detail.instance_id)
+            or self.screen is not self.screen_stack[0]  # it or a dialog is showing
         ):
             return
-        screen.show_instance(detail.instance_id, detail)
-        screen.draw_ahead()
+        screen = self.instance_screen()
+        if screen.is_mounted:
+            screen.show_instance(detail.instance_id, detail)
+            screen.draw_ahead()
 
     def selected_row(self) -> InstanceRow | None:
         selected = self.table.selected_id

@@ -143,6 +143,30 @@ async def test_a_resting_selection_is_drawn_ahead_so_enter_draws_no_lines(demo_d
         assert hidden.query_one("#instance-timeline", LineTable).row_count > 0
 
 
+async def test_new_events_of_an_instance_drawn_ahead_set_no_draw_ahead_timer(demo_db):
+    """Under load the selected instance's detail changes at every reload: once drawn ahead, its
+    changes are drawn when it opens, and no timer is set for each of them."""
+    app = make_app(demo_db, now=NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await select_settled(app, pilot, "work-131-a1")
+        await pilot.pause(DRAW_AHEAD_AFTER_SECONDS + 0.1)
+        assert app.instance_screen().instance_id == "work-131-a1"
+        with open_store(demo_db) as db:
+            db.log_mcp_event(
+                MCPEventRecord(
+                    instance_id="work-131-a1", tool_name="fresh_tool", success=True, timestamp=NOW
+                )
+            )
+        app.request_reload(force=True)
+        await until(
+            pilot,
+            lambda: app.detail is not None and app.detail.events[0].tool_name == "fresh_tool",
+            what="the new event in the detail",
+        )
+        assert app._draw_ahead_timer is None
+
+
 async def test_an_instance_opened_before_it_was_drawn_ahead_is_drawn_on_enter(demo_db):
     """`enter` right after moving: the screen is filled then, with the right instance, and its
     first frame already has the events (it waited for the load under way)."""
