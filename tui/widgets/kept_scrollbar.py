@@ -10,9 +10,9 @@ so they are kept for those.
 from __future__ import annotations
 
 from textual.geometry import Region
+from textual.scroll_view import ScrollView
 from textual.scrollbar import ScrollBar
 from textual.strip import Strip
-from textual.widget import Widget
 
 
 class KeptScrollBar(ScrollBar):
@@ -36,9 +36,20 @@ class KeptScrollBar(ScrollBar):
         return lines
 
 
-class KeptScrollBars(Widget):
-    """Mixed into a scroll view: its vertical bar is a KeptScrollBar. Textual makes the bar
-    (there is no hook for its class); it is given the subclass before it is first drawn."""
+class KeptScrollView(ScrollView):
+    """The scroll view our line views share (LineTable, TextView): its vertical bar is a
+    KeptScrollBar, always shown with an empty track (a bar appearing or going is a layout pass,
+    which repaints the whole screen), and nothing scrolls sideways. Textual makes the bar (there
+    is no hook for its class); it is given the subclass before it is first drawn."""
+
+    DEFAULT_CSS = """
+    KeptScrollView {
+        overflow-x: hidden;
+        overflow-y: scroll;
+        scrollbar-background: transparent;  /* the thumb shows, an empty track does not */
+        scrollbar-size-vertical: 1;
+    }
+    """
 
     @property
     def vertical_scrollbar(self) -> ScrollBar:

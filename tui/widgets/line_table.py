@@ -20,10 +20,9 @@ from textual import events
 from textual.binding import Binding, BindingType
 from textual.geometry import Region, Size, Spacing
 from textual.message import Message
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from .kept_scrollbar import KeptScrollBars
+from .kept_scrollbar import KeptScrollView
 from .quiet_size import set_virtual_size
 
 Cells = tuple[str | Text, ...]
@@ -53,7 +52,7 @@ class Columns:
         return None
 
 
-class LineTable(KeptScrollBars, ScrollView, can_focus=True):
+class LineTable(KeptScrollView, can_focus=True):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up,k", "cursor_up", "Up", show=False),
         Binding("down,j", "cursor_down", "Down", show=False),
@@ -71,12 +70,6 @@ class LineTable(KeptScrollBars, ScrollView, can_focus=True):
     LineTable {
         background: $surface;
         color: $foreground;
-        overflow-x: hidden;
-        /* Always shown: a scrollbar appearing or going (a short timeline, a long one) is a
-           layout pass, which repaints the whole screen. */
-        overflow-y: scroll;
-        scrollbar-background: transparent;  /* the thumb shows, an empty track does not */
-        scrollbar-size-vertical: 1;
         /* Focus shows in the cursor and the container's border, not a tint of every line:
            moving the focus then redraws one line, not the screen. */
         &:focus > .line-table--cursor {

@@ -13,25 +13,13 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.geometry import Region, Size
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from .kept_scrollbar import KeptScrollBars
+from .kept_scrollbar import KeptScrollView
 from .quiet_size import set_virtual_size
 
 
-class TextView(KeptScrollBars, ScrollView):
-    DEFAULT_CSS = """
-    TextView {
-        overflow-x: hidden;
-        /* Always shown: a scrollbar appearing or going (a short timeline, a long one) is a
-           layout pass, which repaints the whole screen. */
-        overflow-y: scroll;
-        scrollbar-background: transparent;  /* the thumb shows, an empty track does not */
-        scrollbar-size-vertical: 1;
-    }
-    """
-
+class TextView(KeptScrollView):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._lines: list[Text] = []
