@@ -14,6 +14,7 @@ from tuilab import (
     make_app,
     open_instance,
     open_store,
+    record_frames,
     record_notifications,
     run_writer,
     screen_text,
@@ -600,14 +601,7 @@ async def test_the_instance_screen_is_composed_ahead_without_being_shown(demo_db
     """The first `enter` switches to a ready screen (composing it then took 150-270 ms)."""
     app = make_app(demo_db, now=NOW)
     notes = record_notifications(app)
-    shown: list[object] = []
-    display = app._display
-
-    def recording_display(screen, *args, **kwargs):  # what reaches the terminal, and from where
-        shown.append(screen)
-        return display(screen, *args, **kwargs)
-
-    app._display = recording_display  # type: ignore[method-assign]
+    shown = record_frames(app, lambda screen: screen)  # what reaches the terminal, and from where
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         screen = app.get_screen("instance")

@@ -13,7 +13,17 @@ import pytest
 from textual.geometry import Region
 from textual.screen import Screen
 from textual.widget import Widget
-from tuilab import NOW, make_app, open_instance, open_store, select, select_settled, settle, until
+from tuilab import (
+    NOW,
+    make_app,
+    open_instance,
+    open_store,
+    record_frames,
+    select,
+    select_settled,
+    settle,
+    until,
+)
 
 from store import MCPEventRecord
 from tui.app import DRAW_AHEAD_AFTER_SECONDS, FREEZE_AFTER_SECONDS, OPEN_WAIT_SECONDS
@@ -171,15 +181,14 @@ async def test_an_instance_opened_before_it_was_drawn_ahead_is_drawn_on_enter(de
     """`enter` right after moving: the screen is filled then, with the right instance, and its
     first frame already has the events (it waited for the load under way)."""
     app = make_app(demo_db, now=NOW)
-    rows_in_frames: list[int] = []
-    display = app._display
-
-    def recording_display(screen, *args, **kwargs):
-        if isinstance(screen, InstanceScreen):
-            rows_in_frames.append(screen.query_one("#instance-timeline", LineTable).row_count)
-        return display(screen, *args, **kwargs)
-
-    app._display = recording_display  # type: ignore[method-assign]
+    frames = record_frames(
+        app,
+        lambda screen: (
+            screen.query_one("#instance-timeline", LineTable).row_count
+            if isinstance(screen, InstanceScreen)
+            else None
+        ),
+    )
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         app.gateway.submit(time.sleep, 0.08)  # the database thread is busy: the load waits
@@ -188,6 +197,7 @@ async def test_an_instance_opened_before_it_was_drawn_ahead_is_drawn_on_enter(de
         await settle(app, pilot)
         screen = app.screen
         assert isinstance(screen, InstanceScreen) and screen.instance_id == "work-135-a1"
+        rows_in_frames = [rows for rows in frames if rows is not None]
         assert rows_in_frames and rows_in_frames[0] > 0
         assert "work-135-a1" in screen.query_one("#fields", TextView).text(80).plain
         timeline = screen.query_one("#instance-timeline", LineTable)

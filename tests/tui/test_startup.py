@@ -12,7 +12,7 @@ import threading
 import time
 
 import pytest
-from tuilab import NOW, make_app, settle, until
+from tuilab import NOW, make_app, record_frames, settle, until
 
 from store import DatabaseConfig, DatabaseError, ErrorCode
 from tui.model import first_overview
@@ -29,24 +29,17 @@ def preloaded(app) -> concurrent.futures.Future:
     return gateway.submit(lambda: first_overview(gateway.db, app.now, None))
 
 
-def record_frames(app) -> list[int]:
-    """The instances table's row count at every frame the app sends to the terminal."""
-    rows: list[int] = []
-    display = app._display
-
-    def recording_display(screen, *args, **kwargs):
-        rows.append(app.table.row_count if screen is app.screen_stack[0] else -1)
-        return display(screen, *args, **kwargs)
-
-    app._display = recording_display  # type: ignore[method-assign]
-    return rows
+def table_rows(app):
+    """What record_frames takes at each frame: the instances table's row count (-1 for a frame
+    of another screen)."""
+    return lambda screen: app.table.row_count if screen is app.screen_stack[0] else -1
 
 
 async def test_the_preloaded_rows_are_in_the_first_frame(demo_db):
     app = make_app(demo_db, now=NOW)
     preload = app._preload = preloaded(app)
     loader, overview = preload.result()
-    frames = record_frames(app)
+    frames = record_frames(app, table_rows(app))
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         assert frames and frames[0] == len(overview.rows) > 0
@@ -98,7 +91,7 @@ async def test_a_preload_still_running_is_awaited_without_blocking_the_screen(de
     release = threading.Event()
     gateway.submit(release.wait, 10)  # the database thread is busy until released
     app._preload = gateway.submit(lambda: first_overview(gateway.db, app.now, None))
-    frames = record_frames(app)
+    frames = record_frames(app, table_rows(app))
     threading.Timer(0.5, release.set).start()
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
@@ -142,18 +135,12 @@ def test_collection_is_paused_for_start_up_and_back_on_after_a_failed_start(tmp_
 async def test_the_detail_panes_come_after_the_first_frame_into_a_place_kept_for_them(demo_db):
     app = make_app(demo_db, now=NOW)
     app._preload = preloaded(app)
-    in_first_frame: list[tuple[bool, object]] = []
-    display = app._display
-
-    def first_display(screen, *args, **kwargs):
-        if not in_first_frame:
-            in_first_frame.append((bool(app.query("#tree, #timeline")), app.table.region))
-        return display(screen, *args, **kwargs)
-
-    app._display = first_display  # type: ignore[method-assign]
+    frames = record_frames(
+        app, lambda screen: (bool(app.query("#tree, #timeline")), app.table.region)
+    )
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        [(panes_there, table_region)] = in_first_frame
+        panes_there, table_region = frames[0]
         assert not panes_there
         assert app.table.region == table_region  # nothing moved when they came
         tree = app.query_one("#tree", RelationshipTree)

@@ -10,16 +10,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from rich.console import Console
 from textual.pilot import Pilot
+from textual.screen import Screen
 from textual.widgets import Static
 
 from store import Database, DatabaseConfig, initialize_database
 from tui.app import CodexDashApp
 from tui.gateway import DatabaseGateway
 
+T = TypeVar("T")
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)  # every dashboard test's pinned clock
 
 WRITER = str(Path(__file__).with_name("tui_writer.py"))
@@ -115,6 +117,19 @@ def record_notifications(app: CodexDashApp) -> Notes:
 
     app.notify = notify  # type: ignore[method-assign]
     return notes
+
+
+def record_frames(app: CodexDashApp, what: Callable[[Screen], T]) -> list[T]:
+    """`what(screen)` at every frame the app sends to the terminal, just before it is sent."""
+    seen: list[T] = []
+    display = app._display
+
+    def recording_display(screen: Screen, *args: Any, **kwargs: Any) -> None:
+        seen.append(what(screen))
+        return display(screen, *args, **kwargs)
+
+    app._display = recording_display  # type: ignore[method-assign]
+    return seen
 
 
 def run_writer(path: str, *args: str) -> str:
