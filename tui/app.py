@@ -40,19 +40,18 @@ from .model import (
     OverviewLoader,
     utc_now,
 )
-from .screens.confirm import ConfirmScreen
-from .screens.help_screen import HelpScreen
-from .screens.instance_screen import InstanceScreen
-from .screens.status_dialog import StatusDialog
 from .widgets.filter_input import FilterInput
 from .widgets.instances_table import InstancesTable
 from .widgets.key_bar import KeyBar
-from .widgets.relationship_tree import RelationshipTree
 from .widgets.status_header import StatusHeader
-from .widgets.timeline import Timeline
 
+# What the first frame does not show is imported when first needed, after it (the instance
+# screen, the detail panes, the dialogs, the watcher): ~10 ms of start-up here.
 if TYPE_CHECKING:
+    from .screens.instance_screen import InstanceScreen
     from .watcher import DatabaseWatcher
+    from .widgets.relationship_tree import RelationshipTree
+    from .widgets.timeline import Timeline
 
 DASHBOARD_ACTION_NAMES = frozenset(a.action for a in DASHBOARD_ACTIONS) | {"clear_filter"}
 # On the instance screen the table's selection is the instance shown, so these still apply.
@@ -121,6 +120,7 @@ class CodexDashApp(App[None]):
         self.settled = asyncio.Event()
         self.detail: InstanceDetail | None = None
         self._draw_ahead_timer: Timer | None = None
+        self._instance_screen: InstanceScreen | None = None  # made on first use
         # The detail panes, mounted after the first frame.
         self._panes: tuple[RelationshipTree, Timeline] | None = None
         self._panes_requested = False
@@ -129,9 +129,6 @@ class CodexDashApp(App[None]):
         self.on_applied: Callable[[Overview], None] | None = None
 
     # --- layout -----------------------------------------------------------------------------------
-
-    def on_load(self) -> None:
-        self.install_screen(InstanceScreen(), name="instance")
 
     def compose(self) -> ComposeResult:
         yield StatusHeader(id="header")
@@ -190,6 +187,9 @@ class CodexDashApp(App[None]):
         instances, and styling, laying out and drawing their seven widgets was ~50 ms of
         start-up here. Their place is kept (an empty #detail), so nothing moves when they come;
         the detail loop starts once they are there (selections made before wait in it)."""
+        from .widgets.relationship_tree import RelationshipTree
+        from .widgets.timeline import Timeline
+
         tree, timeline = RelationshipTree(id="tree"), Timeline(id="timeline")
         tree.border_title, timeline.border_title = "Relationships", "Timeline"
         await self.query_one("#detail").mount(tree, timeline)
@@ -295,7 +295,7 @@ class CodexDashApp(App[None]):
         """Compose the instance screen once the first data is on screen, so that the first
         `enter` switches to a ready screen (composing it then took 150-270 ms here). Pushed and
         popped in one batch: nothing of it is drawn."""
-        if not self.is_screen_installed("instance"):  # the app is closing
+        if not self.is_running:  # the app is closing
             return
         screen = self.instance_screen()
         if screen.is_mounted or len(self.screen_stack) != 1:
@@ -305,10 +305,14 @@ class CodexDashApp(App[None]):
             self.pop_screen()
 
     def instance_screen(self) -> InstanceScreen:
-        """The one instance screen, reused (installed at load)."""
-        screen = self.get_screen("instance")
-        assert isinstance(screen, InstanceScreen)
-        return screen
+        """The one instance screen, reused; made and installed on first use (composed after the
+        first data frame, or by an `enter` before that)."""
+        if self._instance_screen is None:
+            from .screens.instance_screen import InstanceScreen
+
+            self._instance_screen = InstanceScreen()
+            self.install_screen(self._instance_screen, name="instance")
+        return self._instance_screen
 
     def _clock_tick(self) -> None:
         """Relative times and per-minute counts age without commits: re-render them, without
@@ -429,7 +433,7 @@ class CodexDashApp(App[None]):
     def _instance_screen_holds(self, instance_id: str) -> bool:
         """Whether the instance screen is filled for `instance_id` (True too while the app
         closes, when the screen is gone: nothing is to be drawn then)."""
-        if not self.is_screen_installed("instance"):
+        if not self.is_running:
             return True
         return self.instance_screen().instance_id == instance_id
 
@@ -601,6 +605,8 @@ class CodexDashApp(App[None]):
         self.request_reload(force=True)
 
     def action_help(self) -> None:
+        from .screens.help_screen import HelpScreen
+
         self.push_screen(HelpScreen(self.read_only))
 
     def action_change_status(self) -> None:
@@ -614,6 +620,8 @@ class CodexDashApp(App[None]):
             elif status:
                 self._set_status(row.id, status)
 
+        from .screens.status_dialog import StatusDialog
+
         self.push_screen(StatusDialog(row.id, row.record.status), chosen)
 
     def action_terminate(self) -> None:
@@ -622,6 +630,8 @@ class CodexDashApp(App[None]):
             self._confirm_terminate(row)
 
     def _confirm_terminate(self, row: InstanceRow) -> None:
+        from .screens.confirm import ConfirmScreen
+
         body = Text.assemble(
             "Mark ",
             (row.id, "bold"),
@@ -669,6 +679,8 @@ class CodexDashApp(App[None]):
         def confirmed(yes: bool | None) -> None:
             if yes:
                 self._kill(row)
+
+        from .screens.confirm import ConfirmScreen
 
         self.push_screen(ConfirmScreen("Kill agent?", body, confirm_label="Kill"), confirmed)
 
