@@ -6,6 +6,8 @@ No timing is asserted: the machine is shared, and the harness prints figures for
 from __future__ import annotations
 
 import shutil
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -24,6 +26,7 @@ TINY = dash_bench.Plan(
     startups=1,
     key_presses=2,
     store_sizes=None,
+    count_instructions=False,
     settle_seconds=0.2,
 )
 
@@ -46,3 +49,24 @@ def test_dash_bench_produces_rows(tmp_path: Path) -> None:
     table = dash_bench.format_table(results.rows)
     assert table.count("\n") == len(results.rows) + 1
     assert not list(tmp_path.glob("dash-bench-*"))  # the copy is removed
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
+@pytest.mark.parametrize("app", ["dash", "minimal"])
+def test_first_frame_ends_each_app_at_its_first_data_frame(tmp_path: Path, app: str) -> None:
+    """What the start-up instructions row runs under callgrind: a real start in a terminal that
+    ends by itself once the frame with data is out (else callgrind would count forever)."""
+    source = tmp_path / "tiny.db"
+    generate(source, instances=50, relationships=40, events=200, seed=1)
+    args = ["dash", str(source)] if app == "dash" else ["minimal"]
+    tmux = dash_bench.Tmux()
+    try:
+        tmux.keep_server()
+        pid = tmux.start("first", [sys.executable, "-m", "bench.first_frame", *args])
+        deadline = time.monotonic() + 30
+        while dash_bench._alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not dash_bench._alive(pid)
+    finally:
+        tmux.kill_server()
