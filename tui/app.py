@@ -22,7 +22,7 @@ from textual.containers import Horizontal
 from textual.css.query import NoMatches
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
-from textual.widgets import Input, Label, ProgressBar
+from textual.widgets import Input, Label
 
 from store import DatabaseError
 from store.maintenance import backup_to_folder
@@ -46,8 +46,10 @@ from .widgets.key_bar import KeyBar
 from .widgets.status_header import StatusHeader
 
 # What the first frame does not show is imported when first needed, after it (the instance
-# screen, the detail panes, the dialogs, the watcher): ~10 ms of start-up here.
+# screen, the detail panes, the dialogs, the backup progress bar, the watcher): ~10 ms of start-up.
 if TYPE_CHECKING:
+    from textual.widgets import ProgressBar
+
     from .screens.instance_screen import InstanceScreen
     from .watcher import DatabaseWatcher
     from .widgets.relationship_tree import RelationshipTree
@@ -718,6 +720,8 @@ class CodexDashApp(App[None]):
         """Mounted on the first backup, not composed: one widget fewer to style before the first
         frame. Determinate (total set): with no total, a hidden ProgressBar still animates its
         indeterminate state 15 times a second, most of the dashboard's idle CPU once."""
+        from textual.widgets import ProgressBar
+
         found = self.query("#progress")
         if found:
             return found.first(ProgressBar)

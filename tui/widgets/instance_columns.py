@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from rich.text import Text
 
@@ -12,8 +12,7 @@ from ..model import InstanceRow
 from .line_table import CELL_PADDING, Columns
 
 
-@dataclass(frozen=True, slots=True)
-class Column:
+class Column(NamedTuple):
     key: str
     label: str
     width: int | None  # None: takes what is left
@@ -44,8 +43,7 @@ def layout_for(width: int) -> str:
     return "medium" if width < 140 else "wide"
 
 
-@dataclass(frozen=True, slots=True)
-class ColumnLayout:
+class ColumnLayout(NamedTuple):
     """The columns shown in a table `width` cells wide (border and scrollbar included)."""
 
     name: str

@@ -7,16 +7,14 @@ with nothing on screen rebuilt.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..formatting import STATUS_ORDER
 from ..model import InstanceRow
 
 
-@dataclass(frozen=True, slots=True)
-class SortKey:
+class SortKey(NamedTuple):
     column: str
     label: str
     key: Callable[[InstanceRow], Any]

@@ -9,8 +9,7 @@ width are the same. A new order redraws the screen from kept lines; a cursor mov
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -31,8 +30,7 @@ HEADER_HEIGHT = 1
 CELL_PADDING = 1  # blank cells either side of every column
 
 
-@dataclass(frozen=True, slots=True)
-class Columns:
+class Columns(NamedTuple):
     labels: tuple[str, ...]
     widths: tuple[int, ...]
     right_aligned: frozenset[int] = frozenset()
@@ -405,8 +403,7 @@ class LineTable(KeptScrollView, can_focus=True):
         return tuple(runs)
 
 
-@dataclass(frozen=True, slots=True)
-class _LineStyles:
+class _LineStyles(NamedTuple):
     odd: Style
     even: Style
     cursor: Style
