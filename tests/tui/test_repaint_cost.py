@@ -10,6 +10,7 @@ import gc
 import time
 
 import pytest
+from textual import events
 from textual.geometry import Region
 from textual.screen import Screen
 from textual.widget import Widget
@@ -151,6 +152,36 @@ async def test_a_resting_selection_is_drawn_ahead_so_enter_draws_no_lines(demo_d
         assert drawn.of(*INSTANCE_VIEWS) == 0  # every line on screen was drawn ahead
         assert "work-131-a1" in hidden.query_one("#fields", TextView).text(80).plain
         assert hidden.query_one("#instance-timeline", LineTable).row_count > 0
+
+
+async def test_a_key_pressed_during_the_draw_ahead_waits_for_one_widget_at_most(
+    demo_db, monkeypatch
+):
+    """Drawing the hidden instance screen ahead took 15-28 ms in one go here, and the next key
+    press waited for all of it. Drawn a widget at a time, a key waits for the widget being drawn
+    only. Each hidden widget is made slow here; the key comes in during the first one, as from
+    the terminal (the driver posts it to the app)."""
+    app = make_app(demo_db, now=NOW)
+    hidden_draws: list[int] = []  # the table's cursor row at each hidden widget's draw
+    real = Widget.render_lines
+
+    def slow_when_hidden(widget, crop):
+        if isinstance(widget.screen, InstanceScreen) and widget.screen is not app.screen:
+            time.sleep(0.02)
+            hidden_draws.append(app.table.cursor_row)
+            if len(hidden_draws) == 1:
+                app.post_message(events.Key("down", None))
+        return real(widget, crop)
+
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        monkeypatch.setattr(Widget, "render_lines", slow_when_hidden)
+        await select_settled(app, pilot, "work-131-a1")
+        await until(pilot, lambda: len(hidden_draws) >= 4, what="the screen drawn ahead")
+        await pilot.pause(0.3)
+        row = hidden_draws[0]  # where the cursor was when the key came
+        assert app.table.cursor_row == row + 1
+        assert hidden_draws.count(row) <= 2  # the key was handled after that widget, or the next
 
 
 async def test_new_events_of_an_instance_drawn_ahead_set_no_draw_ahead_timer(demo_db):

@@ -3,6 +3,7 @@ the database as the cursor reaches the end (never loaded whole)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import fields
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -95,15 +96,17 @@ class InstanceScreen(Screen[None]):
         if self.is_mounted:
             self._prepare()
 
-    def draw_ahead(self) -> None:
+    def draw_ahead(self) -> Iterator[Widget]:
         """Draw every widget's lines now, while the screen is hidden (after `show_instance`):
         `enter` then shows lines already drawn instead of drawing the whole screen on the key
         press (half of opening an instance). Scrollbars are left: showing the screen restyles
-        and so redraws them anyway."""
-        for widget in self.query(Widget):
+        and so redraws them anyway. Yields after each widget, so the caller can let other work
+        in between."""
+        for widget in list(self.query(Widget)):
             width, height = widget.outer_size
             if widget.display and width and height:
                 widget.render_lines(Region(0, 0, width, height))
+                yield widget
 
     def _prepare(self) -> None:
         self._prepared = True
