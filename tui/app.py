@@ -40,6 +40,7 @@ from .model import (
     OverviewLoader,
     utc_now,
 )
+from .widgets.bottom_line import BottomLine
 from .widgets.filter_input import FilterInput
 from .widgets.instances_table import InstancesTable
 from .widgets.key_bar import KeyBar
@@ -136,13 +137,13 @@ class CodexDashApp(App[None]):
         yield StatusHeader(id="header")
         yield InstancesTable(id="instances")
         yield Horizontal(id="detail")  # its panes are mounted after the first frame
-        # The filter line takes the key bar's place while it has the focus (as a search prompt
-        # does in less or vim): nothing else moves, so showing and hiding it redraws one line.
-        with Horizontal(id="filter-bar"):
-            yield Label(" / ", id="filter-label")
-            yield FilterInput(placeholder="words from id, status, branch, issue…", id="filter")
-            yield Label("enter to the table · esc clear ", id="filter-hint")
-        yield KeyBar(id="keys")
+        # The filter line takes the key bar's place while it has the focus: nothing else moves.
+        with BottomLine(id="bottom-line"):
+            yield KeyBar(id="keys")
+            with Horizontal(id="filter-bar"):
+                yield Label(" / ", id="filter-label")
+                yield FilterInput(placeholder="words from id, status, branch, issue…", id="filter")
+                yield Label("enter to the table · esc clear ", id="filter-hint")
 
     @property
     def table(self) -> InstancesTable:
@@ -582,7 +583,7 @@ class CodexDashApp(App[None]):
 
     def action_clear_filter(self) -> None:
         box = self.query_one("#filter", Input)
-        if box.value or self.query_one("#filter-bar").display:
+        if box.value or self.filter_line_open:
             box.value = ""
             self.table.set_filter("")
             self._close_filter_line()
@@ -592,11 +593,12 @@ class CodexDashApp(App[None]):
         self._show_filter_line(False)
         self.screen.set_focus(self.table)
 
+    @property
+    def filter_line_open(self) -> bool:
+        return self.query_one(BottomLine).second_shown
+
     def _show_filter_line(self, show: bool) -> None:
-        """Set on the two widgets, not as a class on the screen: a screen class restyles every
-        widget on it, and each one restyled is drawn again (the whole screen, 40-60 ms here)."""
-        self.query_one("#filter-bar").display = show
-        self.query_one(KeyBar).display = not show
+        self.query_one(BottomLine).show_second(show)
 
     def action_cycle_sort(self) -> None:
         sort = self.table.cycle_sort()
@@ -736,7 +738,7 @@ class CodexDashApp(App[None]):
         if found:
             return found.first(ProgressBar)
         bar = ProgressBar(id="progress", show_eta=False, total=100)
-        self.mount(bar, before=self.query_one(KeyBar))
+        self.mount(bar, before=self.query_one(BottomLine))
         return bar
 
     @work(thread=True, exclusive=True, group="backup")

@@ -169,25 +169,32 @@ async def test_the_filter_line_takes_the_key_bar_place_and_the_title_keeps_the_f
     """Opening the filter moves nothing (the table keeps its region); after `enter` the filter
     stays in the table's title; a click away closes the line and keeps the filter."""
     app = make_app(demo_db, now=NOW)
+
+    def bottom_line() -> str:
+        widget, _ = app.screen.get_widget_at(1, SIZE[1] - 1)
+        return "keys" if isinstance(widget, KeyBar) else "filter" if widget.id else "?"
+
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        table, keys, line = app.table, app.query_one(KeyBar), app.query_one("#filter-bar")
+        table = app.table
         region = table.region
-        assert keys.display and not line.display
+        assert bottom_line() == "keys" and not app.filter_line_open
+        await pilot.press("tab")  # a closed filter line takes no focus
+        assert app.focused is not app.query_one("#filter", Input)
         await pilot.press("slash", *"review")
         await settle(app, pilot)
-        assert line.display and not keys.display
-        assert line.region.y == SIZE[1] - 1 and table.region == region
+        assert bottom_line() == "filter" and app.filter_line_open
+        assert table.region == region
         assert "filter: review" in str(table.border_title)
         await pilot.press("enter")
         await settle(app, pilot)
-        assert keys.display and not line.display and table.region == region
+        assert bottom_line() == "keys" and table.region == region
         assert "filter: review" in str(table.border_title) and app.focused is table
         await pilot.press("slash")  # the filter is there to edit
-        assert app.query_one("#filter", Input).value == "review" and line.display
+        assert app.query_one("#filter", Input).value == "review" and app.filter_line_open
         await pilot.click("#instances", offset=(5, 3))
         await settle(app, pilot)
-        assert app.focused is table and keys.display and not line.display
+        assert app.focused is table and bottom_line() == "keys"
         assert table.filter_terms == ["review"]
         await pilot.press("escape")  # on the table: clears it
         await settle(app, pilot)

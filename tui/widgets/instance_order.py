@@ -86,8 +86,12 @@ class RowOrder:
         arrow = "↑" if self.sort.newest_first == self.reversed else "↓"
         return f"{self.sort.label} {arrow}"
 
-    def set_filter(self, text: str) -> None:
-        self.terms = text.lower().split()
+    def set_filter(self, text: str) -> bool:
+        """Whether the terms changed (`escape` clears the box and the filter: both say so)."""
+        terms = text.lower().split()
+        changed = terms != self.terms
+        self.terms = terms
+        return changed
 
     def cycle(self) -> SortKey:
         """Next column; choosing the same column again (sort_by) reverses it."""

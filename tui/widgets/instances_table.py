@@ -88,8 +88,8 @@ class InstancesTable(LineTable):
         self._reorder()
 
     def set_filter(self, text: str) -> None:
-        self._ordering.set_filter(text)
-        self._reorder()
+        if self._ordering.set_filter(text):
+            self._reorder()
 
     def cycle_sort(self) -> SortKey:
         """Next column; choosing the same column again reverses it."""
