@@ -427,9 +427,9 @@ class CodexDashApp(App[None]):
         if self._draw_ahead_timer is not None:
             self._draw_ahead_timer.stop()
             self._draw_ahead_timer = None
-        self.workers.cancel_group(self, "draw-ahead")  # one for an earlier selection
         if self._instance_screen_holds(detail.instance_id):
-            return
+            return  # drawn ahead, or being drawn: carry on
+        self.workers.cancel_group(self, "draw-ahead")  # one for an earlier selection
         self._draw_ahead_timer = self.set_timer(
             DRAW_AHEAD_AFTER_SECONDS,
             lambda: self.run_worker(
@@ -451,7 +451,8 @@ class CodexDashApp(App[None]):
         with the 50 ms rest that is often."""
 
         def still_wanted() -> bool:
-            return detail is self.detail and self.screen is self.screen_stack[0]
+            selected = self.detail.instance_id if self.detail is not None else None
+            return selected == detail.instance_id and self.screen is self.screen_stack[0]
 
         if not still_wanted() or self._instance_screen_holds(detail.instance_id):
             return  # the selection moved on, or the screen or a dialog is showing
