@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from rellab import dump, make_instance, open_store
 
 from store import INSTANCE_STATUSES, Database, DatabaseError, ErrorCode, MCPEventRecord
 from tui.model import InstanceRow
-from tui.widgets.instance_order import matches
+from tui.widgets.instance_order import SORT_KEYS, RowOrder, matches
 
 SETTINGS = settings(
     max_examples=60,
@@ -194,3 +195,50 @@ def test_filter_never_raises_and_only_narrows(table, typed: str, more: str) -> N
 def test_a_row_matches_its_own_id_and_status(row: InstanceRow) -> None:
     assert matches(row, terms_of(row.id))
     assert matches(row, terms_of(f"{row.record.status} {row.id.upper()}"))
+
+
+def reference_order(rows: dict[str, InstanceRow], terms: list[str], sort_index: int, flip: bool):
+    """What RowOrder.order must give: `matches` on every row, sorted by the sort's key."""
+    sort = SORT_KEYS[sort_index]
+    shown = [row for row in rows.values() if matches(row, terms)]
+    shown.sort(key=sort.key, reverse=sort.newest_first != flip)
+    return [row.id for row in shown]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    table=st.lists(rows, max_size=12),
+    steps=st.lists(
+        st.tuples(
+            st.one_of(st.text(max_size=6), st.sampled_from(["renewed", "ren p", "#"])),  # typed
+            st.integers(0, len(SORT_KEYS) - 1),  # column clicked
+            st.lists(st.integers(0, 11), max_size=4),  # rows the loader hands over anew
+            st.booleans(),  # drop the last row (an instance deleted)
+        ),
+        max_size=6,
+    ),
+)
+def test_row_order_keeps_per_row_work_and_orders_as_the_reference(table, steps) -> None:
+    """The kept texts and keys never go stale: after typing, sorting, rows replaced by new
+    objects (changed instances) and rows gone, the order is the reference's."""
+    order = RowOrder()
+    current = {row.id: row for row in table}
+    for typed, column, renewed, drop in steps:
+        order.set_filter(typed)
+        order.sort_by(SORT_KEYS[column].column)
+        current = dict(current)  # the loader hands over a new mapping with every change
+        keys = list(current)
+        for index in renewed:
+            if index < len(keys):
+                old = current[keys[index]]
+                current[keys[index]] = InstanceRow(  # new text, new place in every sort
+                    record=replace(old.record, status="started", issue_number=index + 1),
+                    event_count=old.event_count + 10 * index + 1,
+                    last_event_at=datetime(2030, 1, 1, index, tzinfo=UTC),
+                    issue_title=f"renewed {index}",
+                )
+        if drop and keys:
+            del current[keys[-1]]
+            order.forget(current)
+        expected = reference_order(current, terms_of(typed), order.sort_index, order.reversed)
+        assert order.order(current) == expected

@@ -113,7 +113,7 @@ class InstancesTable(LineTable):
         if len(self._cells) > 2 * len(self._rows) + 64:
             self._cells = {k: v for k, v in self._cells.items() if k in self._rows}
             self._ordering.forget(self._rows)
-        self.set_order(self._ordering.order(self._rows.values()))
+        self.set_order(self._ordering.order(self._rows))
 
     # --- LineTable --------------------------------------------------------------------------------
 
