@@ -452,7 +452,7 @@ class CodexDashApp(App[None]):
 
         def still_wanted() -> bool:
             selected = self.detail.instance_id if self.detail is not None else None
-            return selected == detail.instance_id and self.screen is self.screen_stack[0]
+            return selected == detail.instance_id and self._only_main_screen()
 
         if not still_wanted() or self._instance_screen_holds(detail.instance_id):
             return  # the selection moved on, or the screen or a dialog is showing
@@ -464,6 +464,11 @@ class CodexDashApp(App[None]):
             await asyncio.sleep(0.001)  # a key pressed meanwhile is handled here
             if not still_wanted():
                 return
+
+    def _only_main_screen(self) -> bool:
+        """For work resumed after a wait: nothing was opened over the main screen meanwhile, and
+        the app is not quitting (its screens are then being taken down)."""
+        return self.is_running and len(self.screen_stack) == 1
 
     def selected_row(self) -> InstanceRow | None:
         selected = self.table.selected_id
@@ -534,8 +539,8 @@ class CodexDashApp(App[None]):
         the detail loop is loading it): one frame with the data, not an empty screen drawn in
         full and then drawn again. A slower load is not waited for: the screen loads its own."""
         detail = await self._detail_of(instance_id, OPEN_WAIT_SECONDS)
-        if self.screen is not self.screen_stack[0] or self.table.selected_id != instance_id:
-            return  # a dialog opened, or the selection moved on, meanwhile
+        if not self._only_main_screen() or self.table.selected_id != instance_id:
+            return  # a dialog opened, the selection moved on, or the app quit, meanwhile
         screen = self.instance_screen()
         screen.show_instance(instance_id, detail)
         self.push_screen(screen)

@@ -188,6 +188,18 @@ async def test_a_key_pressed_during_the_draw_ahead_waits_for_one_widget_at_most(
         assert hidden_draws.count(row) <= 2  # the key was handled after that widget, or the next
 
 
+async def test_a_draw_ahead_starting_after_quit_does_nothing(demo_db):
+    """Its timer can fire while the app shuts down, and the worker then starts with the screens
+    gone: it must not touch them (it raised ScreenStackError at quit once, under load)."""
+    app = make_app(demo_db, now=NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await select_settled(app, pilot, "work-131-a1")
+        detail = app.detail
+    assert detail is not None and not app.is_running
+    await app._draw_instance_screen_ahead(detail)  # as its worker would, now
+
+
 async def test_new_events_of_an_instance_drawn_ahead_set_no_draw_ahead_timer(demo_db):
     """Under load the selected instance's detail changes at every reload: once drawn ahead, its
     changes are drawn when it opens, and no timer is set for each of them."""
