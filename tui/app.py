@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from functools import partial
 from typing import TYPE_CHECKING
@@ -67,6 +68,9 @@ SAFETY_POLL_SECONDS = 2.0  # catches commits on file systems whose events watchf
 # the instance screen composed ahead are in by then, and collection is back on even if the
 # database never answers.
 FREEZE_AFTER_SECONDS = 2.0
+# After it, full collections wait for a moment with no key or click for this long (tui/memory.py).
+QUIET_SECONDS = 1.0
+COLLECT_CHECK_SECONDS = 2.0
 # The hidden instance screen is filled and drawn for the selection once it rests this long: not
 # for every row a held arrow key passes (key repeat is 25-35 ms).
 DRAW_AHEAD_AFTER_SECONDS = 0.05
@@ -130,6 +134,7 @@ class CodexDashApp(App[None]):
         # Benchmark and test hook: called after each overview is merged into the widgets (the
         # frame follows at Textual's next refresh). bench/dash_bench.py times live updates with it.
         self.on_applied: Callable[[Overview], None] | None = None
+        self._last_input = 0.0  # monotonic time of the last key or mouse button
 
     # --- layout -----------------------------------------------------------------------------------
 
@@ -167,6 +172,7 @@ class CodexDashApp(App[None]):
         self.set_interval(SAFETY_POLL_SECONDS, self.request_reload)
         self.set_interval(CLOCK_REFRESH_SECONDS, self._clock_tick)
         self.set_timer(FREEZE_AFTER_SECONDS, memory.freeze_long_lived)
+        self.set_interval(COLLECT_CHECK_SECONDS, self._collect_when_quiet)
 
     async def _take_preload(self) -> bool:
         """Apply the preloaded first overview; False when there is none (or it failed: the
@@ -492,6 +498,14 @@ class CodexDashApp(App[None]):
             return action in INSTANCE_SCREEN_ACTIONS
         # `/` is a priority binding: inside the filter it is just a character.
         return not (action == "filter" and isinstance(self.focused, Input))
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown)):
+            self._last_input = time.monotonic()
+        await super().on_event(event)
+
+    def _collect_when_quiet(self) -> None:
+        memory.collect_if_due(quiet=time.monotonic() - self._last_input >= QUIET_SECONDS)
 
     def on_key(self, event: events.Key) -> None:
         """In read-only mode the mutating keys are refused out loud, not silently."""
