@@ -721,8 +721,9 @@ def in_tmux(db: str, plan: Plan, results: Results) -> None:
         ),
         Row(
             f"start-up to data, tmux (median of {plan.startups})",
-            ms(median(r.ready for r in dash_runs)),
-            f"minimal app first frame {ms(median(r.first_frame for r in base_runs))}",
+            f"{ms(median(r.ready for r in dash_runs))} (max {ms(max(r.ready for r in dash_runs))})",
+            f"minimal app first frame {ms(median(r.first_frame for r in base_runs))} "
+            f"(max {ms(max(r.first_frame for r in base_runs))})",
             "<= 500 ms",
             median(r.ready for r in dash_runs) <= 0.5,
         ),
