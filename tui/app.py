@@ -448,7 +448,8 @@ class CodexDashApp(App[None]):
         closes, when the screen is gone: nothing is to be drawn then)."""
         if not self.is_running:
             return True
-        return self.instance_screen().instance_id == instance_id
+        screen = self._instance_screen
+        return screen is not None and screen.instance_id == instance_id
 
     async def _draw_instance_screen_ahead(self, detail: InstanceDetail) -> None:
         """The selection has rested: fill and draw the hidden instance screen for it, so that
