@@ -435,7 +435,7 @@ class CodexDashApp(App[None]):
             self._draw_ahead_timer = None
         if self._instance_screen_holds(detail.instance_id):
             return  # drawn ahead, or being drawn: carry on
-        self.workers.cancel_group(self, "draw-ahead")  # one for an earlier selection
+        # A draw for an earlier selection stops by itself at its next widget (`still_wanted`).
         self._draw_ahead_timer = self.set_timer(
             DRAW_AHEAD_AFTER_SECONDS,
             lambda: self.run_worker(
