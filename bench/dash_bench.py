@@ -611,10 +611,7 @@ def startup_instructions(tmux: Tmux, db: str) -> tuple[int, int] | None:
             "valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
             sys.executable, "-m", "bench.first_frame", *args,
         ]  # fmt: skip
-        pid = tmux.start(name, command)
-        deadline = time.monotonic() + 600
-        while _alive(pid) and time.monotonic() < deadline:
-            time.sleep(0.2)  # (psutil's wait on a process not our child hung here once)
+        wait_for_exit(tmux.start(name, command), 600)
         try:
             with open(out) as f:
                 total = next(int(line.split()[1]) for line in f if line.startswith("summary:"))
@@ -625,6 +622,17 @@ def startup_instructions(tmux: Tmux, db: str) -> tuple[int, int] | None:
                 os.unlink(out)
         counts.append(total)
     return counts[0], counts[1]
+
+
+def wait_for_exit(pid: int, seconds: float) -> bool:
+    """Whether the process (a tmux pane's, not our child) ended within `seconds`. Polled:
+    psutil's wait on a process that is not our child hung here once."""
+    deadline = time.monotonic() + seconds
+    while _alive(pid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 def _alive(pid: int) -> bool:

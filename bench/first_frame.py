@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from typing import Any
 
 
-def exit_at_first_data_frame(has_data: Any) -> None:
+def exit_at_first_data_frame(has_data: Callable[[Any], bool]) -> None:
     """Once Textual's App is defined, make its frame output end the process when
     `has_data(app)` holds after a frame is written."""
     patched = False

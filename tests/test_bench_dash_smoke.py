@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import shutil
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -64,9 +63,6 @@ def test_first_frame_ends_each_app_at_its_first_data_frame(tmp_path: Path, app: 
     try:
         tmux.keep_server()
         pid = tmux.start("first", [sys.executable, "-m", "bench.first_frame", *args])
-        deadline = time.monotonic() + 30
-        while dash_bench._alive(pid) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert not dash_bench._alive(pid)
+        assert dash_bench.wait_for_exit(pid, 30)
     finally:
         tmux.kill_server()
