@@ -46,7 +46,7 @@ def user_client(lab: Lab) -> tuple[str, dict[str, str]]:
 @needs_tmux
 def test_inside_tmux_a_switches_the_users_own_client(lab: Lab) -> None:
     agent, _ = lab.session(python(SLEEPER), prefix="agent")
-    app, environ = user_client(lab)
+    _app, environ = user_client(lab)
     assert inside_same_server(lab.socket, environ)
     plan = plan_attach(agent, read_only=False, socket=lab.socket, environ=environ)
     assert plan.how == "switch"
