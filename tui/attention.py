@@ -1,0 +1,172 @@
+"""Which instances need a person, since when, and which of them just started to.
+
+Pure logic over the loader's rows and an injected `now`, so the rules are tested without a clock:
+an instance needs a person when it waits for review, when its last tool call failed, or when it
+has stalled (status started and nothing heard for `stall_after`). `NeedsYouTracker` turns the
+stream of overviews into transitions: one per instance that starts needing a person while the
+dashboard watches; what was already so at start-up, and every later reload of the same state, is
+not a transition. The attention order puts those first (longest waiting first), then the working
+ones, then the finished ones; within a class nothing moves, so the table stays calm.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import IntEnum
+from typing import Literal
+
+from .model import InstanceRow
+
+Reason = Literal["waiting_review", "failed", "stalled"]
+FINISHED = frozenset({"pr_merged", "pr_closed", "terminated"})
+DEFAULT_STALL = timedelta(minutes=10)
+
+REASON_TEXT: dict[str, str] = {
+    "waiting_review": "is waiting for review",
+    "failed": "had its last tool call fail",
+    "stalled": "has stalled (no event for {minutes} min)",
+}
+
+
+class Attention(IntEnum):
+    """The order's classes, first to last."""
+
+    NEEDS_YOU = 0
+    WORKING = 1
+    FINISHED = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Need:
+    """An instance that needs a person: why, and since when (for "longest waiting first")."""
+
+    instance_id: str
+    reason: Reason
+    since: datetime | None
+    status: str
+
+
+def _heard_from(row: InstanceRow) -> datetime | None:
+    """The last sign of life: its newest event, else its last write, else its creation."""
+    return row.last_seen or row.record.created_at
+
+
+def needs_you(
+    row: InstanceRow,
+    now: datetime,
+    stall_after: timedelta = DEFAULT_STALL,
+    status_since: datetime | None = None,
+) -> Need | None:
+    """Why this instance needs a person now, or None. `status_since` is when its status last
+    changed (its status-change event), when known."""
+    record = row.record
+    status = record.status
+    if status in FINISHED:
+        return None
+    if status == "waiting_review":
+        return Need(record.id, "waiting_review", status_since or record.last_activity, status)
+    if row.failing:
+        return Need(record.id, "failed", row.last_event_at, status)
+    if status == "started":
+        heard = _heard_from(row)
+        if heard is not None and now - heard >= stall_after:
+            return Need(record.id, "stalled", heard, status)
+    return None
+
+
+def attention_class(row: InstanceRow, need: Need | None) -> Attention:
+    if need is not None:
+        return Attention.NEEDS_YOU
+    if row.record.status in FINISHED:
+        return Attention.FINISHED
+    return Attention.WORKING
+
+
+def describe(need: Need, stall_after: timedelta = DEFAULT_STALL) -> str:
+    """`<id> is waiting for review`: the sentence for a toast or a desktop notification."""
+    text = REASON_TEXT[need.reason].format(minutes=int(stall_after.total_seconds() // 60))
+    return f"{need.instance_id} {text}"
+
+
+def _epoch(moment: datetime | None) -> float:
+    return moment.timestamp() if moment else 0.0
+
+
+class NeedsYouTracker:
+    """Follows overviews and reports each start of needing a person exactly once.
+
+    The first `update` only learns what is already so (start-up notifies nothing). Later updates
+    return the instances that need a person now and did not at the previous update; an instance
+    that keeps needing one (whatever the reason becomes, however many reloads) is not reported
+    again until it has stopped needing one in between.
+    """
+
+    def __init__(self, stall_after: timedelta = DEFAULT_STALL) -> None:
+        self.stall_after = stall_after
+        self.needs: dict[str, Need] = {}
+        self.classes: dict[str, Attention] = {}
+        self.status_since: dict[str, datetime] = {}
+        self._statuses: dict[str, str] = {}
+        self._started = False
+        self.generation = 0  # bumped whenever a class changes: the order's cached keys go stale
+
+    @property
+    def count(self) -> int:
+        """How many instances need a person (the header's number)."""
+        return len(self.needs)
+
+    def note_status_since(self, moments: Mapping[str, datetime]) -> None:
+        """Status-change times read from the store (its status-change events)."""
+        self.status_since.update(moments)
+
+    def update(self, rows: Mapping[str, InstanceRow], now: datetime) -> list[Need]:
+        """The instances that started needing a person since the last update (none the first
+        time), oldest first."""
+        needs: dict[str, Need] = {}
+        classes: dict[str, Attention] = {}
+        statuses = self._statuses
+        for key, row in rows.items():
+            status = row.record.status
+            previous = statuses.get(key)
+            if previous is not None and previous != status:
+                # Seen changing while running; the store stamps last_activity with the change.
+                self.status_since[key] = row.record.last_activity or now
+            statuses[key] = status
+            need = needs_you(row, now, self.stall_after, self.status_since.get(key))
+            if need is not None:
+                needs[key] = need
+            classes[key] = attention_class(row, need)
+        for gone in [key for key in statuses if key not in rows]:
+            del statuses[gone]
+        fresh: list[Need] = []
+        if self._started:
+            fresh = [need for key, need in needs.items() if key not in self.needs]
+            fresh.sort(key=lambda need: _epoch(need.since))
+        self._started = True
+        if classes != self.classes:
+            self.generation += 1
+        self.needs, self.classes = needs, classes
+        return fresh
+
+    def sort_key(self, row: InstanceRow) -> tuple[int, float, str]:
+        """Attention order (ascending): needs-you by how long they have waited, then working and
+        finished ones newest created first. A row moves only when its class changes."""
+        key = row.id
+        klass = self.classes.get(key)
+        if klass is None:
+            heard = _heard_from(row)  # not yet seen by update: no clock, so no stall either
+            need = needs_you(row, heard, self.stall_after) if heard is not None else None
+            klass = attention_class(row, need)
+        if klass == Attention.NEEDS_YOU:
+            need = self.needs.get(key)
+            return (0, _epoch(need.since if need else None), key)
+        return (int(klass), -_epoch(row.record.created_at), key)
+
+    def time_in_status(self, row: InstanceRow, now: datetime) -> timedelta | None:
+        """How long the instance has had its status (since its status-change event)."""
+        since = self.status_since.get(row.id)
+        if since is None:
+            return None
+        return max(timedelta(0), now - since)
