@@ -22,6 +22,9 @@ from .model import InstanceRow
 Reason = Literal["waiting_review", "failed", "stalled"]
 FINISHED = frozenset({"pr_merged", "pr_closed", "terminated"})
 DEFAULT_STALL = timedelta(minutes=10)
+# A failed call the agent retries at once is not a person's business: a failure counts once it has
+# been the instance's last event this long (0 counts it at once).
+DEFAULT_FAILURE_GRACE = timedelta(seconds=20)
 
 REASON_TEXT: dict[str, str] = {
     "waiting_review": "is waiting for review",
@@ -58,6 +61,7 @@ def needs_you(
     now: datetime,
     stall_after: timedelta = DEFAULT_STALL,
     status_since: datetime | None = None,
+    failure_grace: timedelta = DEFAULT_FAILURE_GRACE,
 ) -> Need | None:
     """Why this instance needs a person now, or None. `status_since` is when its status last
     changed (its status-change event), when known."""
@@ -67,7 +71,7 @@ def needs_you(
         return None
     if status == "waiting_review":
         return Need(record.id, "waiting_review", status_since or record.last_activity, status)
-    if row.failing:
+    if row.failing and (row.last_event_at is None or now - row.last_event_at >= failure_grace):
         return Need(record.id, "failed", row.last_event_at, status)
     if status == "started":
         heard = _heard_from(row)
@@ -103,8 +107,13 @@ class NeedsYouTracker:
     again until it has stopped needing one in between.
     """
 
-    def __init__(self, stall_after: timedelta = DEFAULT_STALL) -> None:
+    def __init__(
+        self,
+        stall_after: timedelta = DEFAULT_STALL,
+        failure_grace: timedelta = DEFAULT_FAILURE_GRACE,
+    ) -> None:
         self.stall_after = stall_after
+        self.failure_grace = failure_grace
         self.needs: dict[str, Need] = {}
         self.classes: dict[str, Attention] = {}
         self.status_since: dict[str, datetime] = {}
@@ -134,7 +143,9 @@ class NeedsYouTracker:
                 # Seen changing while running; the store stamps last_activity with the change.
                 self.status_since[key] = row.record.last_activity or now
             statuses[key] = status
-            need = needs_you(row, now, self.stall_after, self.status_since.get(key))
+            need = needs_you(
+                row, now, self.stall_after, self.status_since.get(key), self.failure_grace
+            )
             if need is not None:
                 needs[key] = need
             classes[key] = attention_class(row, need)
@@ -157,7 +168,11 @@ class NeedsYouTracker:
         klass = self.classes.get(key)
         if klass is None:
             heard = _heard_from(row)  # not yet seen by update: no clock, so no stall either
-            need = needs_you(row, heard, self.stall_after) if heard is not None else None
+            need = (
+                needs_you(row, heard, self.stall_after, None, timedelta(0))
+                if heard is not None
+                else None
+            )
             klass = attention_class(row, need)
         if klass == Attention.NEEDS_YOU:
             need = self.needs.get(key)

@@ -44,6 +44,10 @@ def row(
 def test_the_three_reasons_and_what_is_not_one() -> None:
     assert needs_you(row("a", "waiting_review"), NOW).reason == "waiting_review"
     assert needs_you(row("b", failed=True), NOW).reason == "failed"
+    # A failure retried at once is not yet a person's business (grace 20 s by default).
+    fresh_failure = row("b2", failed=True, heard=timedelta(seconds=19))
+    assert needs_you(fresh_failure, NOW) is None
+    assert needs_you(fresh_failure, NOW, failure_grace=timedelta(0)).reason == "failed"
     assert needs_you(row("c", heard=timedelta(minutes=10)), NOW).reason == "stalled"
     assert needs_you(row("d", heard=timedelta(minutes=9, seconds=59)), NOW) is None
     assert needs_you(row("e", "pr_created"), NOW) is None
@@ -75,7 +79,10 @@ def test_start_up_state_is_not_a_transition_and_each_transition_fires_once() -> 
     rows["b"] = row("b", heard=timedelta(seconds=1))
     assert tracker.update(rows, NOW) == []
     rows["b"] = replace(rows["b"], last_event_failed=True)
-    assert [n.instance_id for n in tracker.update(rows, NOW)] == ["b"]
+    assert tracker.update(rows, NOW) == []  # within the failure grace
+    later = NOW + timedelta(seconds=20)
+    assert [n.instance_id for n in tracker.update(rows, later)] == ["b"]
+    assert tracker.update(rows, later) == []
     assert tracker.count == 2
 
 
