@@ -79,6 +79,9 @@ class Overview:
     last_backup: datetime | None
     loaded_at: datetime
     counting: bool = False  # event counts not read yet (shown as …): the next load has them
+    # When each instance's status last changed (its newest status-change event), for "time in
+    # status"; read with the event counts (so empty on the first load).
+    status_since: dict[str, datetime] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +128,7 @@ class OverviewLoader:
         self._listed_at = 0.0
         self._watermarks: dict[str, datetime] = {}
         self._rows: dict[str, InstanceRow] = {}
+        self._status_since: dict[str, datetime] = {}
         self._touched: set[str] | None = None  # instances with new events in this load; None: all
         self._counting_deferred = False
         self._counts: tuple[float, int, int] = (-1e9, 0, 0)  # (monotonic, minute, hour)
@@ -252,6 +256,7 @@ class OverviewLoader:
             wal_bytes=wal_bytes,
             last_backup=self._backup[1],
             loaded_at=now,
+            status_since=self._status_since,
         )
 
     def _instances(self, force: bool, events_changed: bool) -> list[InstanceRecord]:
@@ -325,6 +330,12 @@ class OverviewLoader:
                     current.last_id = item.last_id
                     current.last_success = item.last_success
                     current.last_at = item.last_timestamp
+        if high > after or from_scratch:
+            changes = self.db.status_change_times(after)
+            if from_scratch:
+                self._status_since = changes
+            else:
+                self._status_since.update(changes)
         self._id_range = (low, high)
         return high > old_high and not from_scratch  # only added: a removal lists everything
 

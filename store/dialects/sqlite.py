@@ -286,6 +286,16 @@ def event_activity(con: sqlite3.Connection, after_id: int = 0) -> list[tuple]:
     return [(iid, n, top, *con.execute(newest, (top,)).fetchone()) for iid, n, top in totals]
 
 
+def status_change_times(con: sqlite3.Connection, after_id: int = 0) -> list[tuple]:
+    """(instance_id, newest status-change timestamp) over events past after_id: a rowid range
+    scan when incremental, one pass over the table from scratch (as counting is)."""
+    return con.execute(
+        "SELECT instance_id, max(timestamp) FROM mcp_events "
+        "WHERE id > ? AND status_change IS NOT NULL GROUP BY +instance_id",
+        (after_id,),
+    ).fetchall()
+
+
 def event_id_range(con: sqlite3.Connection) -> tuple[int, int]:
     """(min id, max id): both O(log n) on the rowid; they reveal pruning or a replaced file."""
     # Two subqueries: min() and max() together in one SELECT make SQLite scan the whole table.

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from tuilab import open_store
+
 from store import InstanceRecord
 from tui.attention import (
     Attention,
@@ -13,7 +15,7 @@ from tui.attention import (
     describe,
     needs_you,
 )
-from tui.model import InstanceRow
+from tui.model import InstanceRow, OverviewLoader
 
 NOW = datetime.now(UTC).replace(microsecond=0)  # any date: every comparison is against NOW
 
@@ -151,3 +153,26 @@ def test_time_in_status_from_the_store_or_from_a_change_seen_live() -> None:
     tracker.update(rows, NOW)
     assert tracker.time_in_status(rows["b"], NOW + timedelta(seconds=90)) == timedelta(seconds=90)
     assert tracker.needs["b"].since == NOW
+
+
+def test_the_loader_reads_when_each_status_changed(demo_db) -> None:
+    db = open_store(demo_db)
+    try:
+        loader = OverviewLoader(db, lambda: NOW)
+        first = loader.load(force=True)
+        assert first is not None and first.status_since == {}  # read with the counts, next load
+        second = loader.load(force=True)
+        assert second is not None
+        changed = {r.id for r in second.rows.values() if r.record.status not in ("started",)}
+        assert changed and changed <= set(second.status_since)
+        started = next(r for r in second.rows.values() if r.record.status == "started")
+        before = second.status_since.get(started.id)
+        db.update_instance_status(started.id, "waiting_review")
+        third = loader.load()
+        assert third is not None
+        moved = third.status_since[started.id]
+        assert before is None or moved >= before
+        event = db.get_mcp_events(started.id, 1)[0]
+        assert event.status_change == "waiting_review" and moved == event.timestamp
+    finally:
+        db.disconnect()
