@@ -127,8 +127,16 @@ class NeedsYouTracker:
         return len(self.needs)
 
     def note_status_since(self, moments: Mapping[str, datetime]) -> None:
-        """Status-change times read from the store (its status-change events)."""
+        """Status-change times known elsewhere (the rows carry the store's own)."""
         self.status_since.update(moments)
+
+    def _since(self, row: InstanceRow) -> datetime | None:
+        """When its status last changed: the store's event or a change seen live, the later."""
+        seen = self.status_since.get(row.id)
+        stored = row.status_since
+        if seen is None or stored is None:
+            return stored or seen
+        return max(seen, stored)
 
     def update(self, rows: Mapping[str, InstanceRow], now: datetime) -> list[Need]:
         """The instances that started needing a person since the last update (none the first
@@ -143,9 +151,8 @@ class NeedsYouTracker:
                 # Seen changing while running; the store stamps last_activity with the change.
                 self.status_since[key] = row.record.last_activity or now
             statuses[key] = status
-            need = needs_you(
-                row, now, self.stall_after, self.status_since.get(key), self.failure_grace
-            )
+            since = self._since(row)
+            need = needs_you(row, now, self.stall_after, since, self.failure_grace)
             if need is not None:
                 needs[key] = need
             classes[key] = attention_class(row, need)
@@ -181,7 +188,7 @@ class NeedsYouTracker:
 
     def time_in_status(self, row: InstanceRow, now: datetime) -> timedelta | None:
         """How long the instance has had its status (since its status-change event)."""
-        since = self.status_since.get(row.id)
+        since = self._since(row)
         if since is None:
             return None
         return max(timedelta(0), now - since)

@@ -48,6 +48,7 @@ class InstanceRow:
     last_event_at: datetime | None = None
     last_event_failed: bool = False
     issue_title: str | None = None
+    status_since: datetime | None = None  # its newest status-change event ("time in status")
 
     @property
     def id(self) -> str:
@@ -79,9 +80,6 @@ class Overview:
     last_backup: datetime | None
     loaded_at: datetime
     counting: bool = False  # event counts not read yet (shown as …): the next load has them
-    # When each instance's status last changed (its newest status-change event), for "time in
-    # status"; read with the event counts (so empty on the first load).
-    status_since: dict[str, datetime] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +203,7 @@ class OverviewLoader:
                 issue_title=self._titles.get(record.issue_number)
                 if record.issue_number is not None
                 else None,
+                status_since=self._status_since.get(record.id),
             )
             rows[record.id] = old if old is not None and old == row else row
         self._rows = rows
@@ -256,7 +255,6 @@ class OverviewLoader:
             wal_bytes=wal_bytes,
             last_backup=self._backup[1],
             loaded_at=now,
-            status_since=self._status_since,
         )
 
     def _instances(self, force: bool, events_changed: bool) -> list[InstanceRecord]:

@@ -160,19 +160,21 @@ def test_the_loader_reads_when_each_status_changed(demo_db) -> None:
     try:
         loader = OverviewLoader(db, lambda: NOW)
         first = loader.load(force=True)
-        assert first is not None and first.status_since == {}  # read with the counts, next load
+        assert first is not None  # read with the counts, at the next load
+        assert all(r.status_since is None for r in first.rows.values())
         second = loader.load(force=True)
         assert second is not None
-        changed = {r.id for r in second.rows.values() if r.record.status not in ("started",)}
-        assert changed and changed <= set(second.status_since)
+        changed = [r for r in second.rows.values() if r.record.status != "started"]
+        assert changed and all(r.status_since is not None for r in changed)
         started = next(r for r in second.rows.values() if r.record.status == "started")
-        before = second.status_since.get(started.id)
+        before = started.status_since
         db.update_instance_status(started.id, "waiting_review")
         third = loader.load()
         assert third is not None
-        moved = third.status_since[started.id]
-        assert before is None or moved >= before
+        moved = third.rows[started.id].status_since
+        assert moved is not None and (before is None or moved >= before)
         event = db.get_mcp_events(started.id, 1)[0]
         assert event.status_change == "waiting_review" and moved == event.timestamp
+        assert NeedsYouTracker().time_in_status(third.rows[started.id], moved) == timedelta(0)
     finally:
         db.disconnect()
