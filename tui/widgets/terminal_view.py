@@ -9,10 +9,14 @@ unless the user scrolled up. `show_history` swaps in the scrollback (the last 2,
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual.binding import Binding, BindingType
 from textual.geometry import Region, Size
+from textual.message import Message
 from textual.strip import Strip
 
 from agents.follower import PaneGone, PaneScreen
@@ -38,8 +42,32 @@ def trim_blank_tail(lines: tuple[str, ...] | list[str]) -> list[str]:
     return list(lines[:end])
 
 
-class TerminalView(TextView):
-    """Shows a PaneScreen, a PaneGone, or the scrollback."""
+class TerminalView(TextView, can_focus=True):
+    """Shows a PaneScreen, a PaneGone, or the scrollback. Focused, scrolling up asks for the
+    scrollback (`HistoryWanted`), `/` for a search, `n`/`N` go to the older/newer match, escape
+    back to the live screen."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up,k", "older(1)", "Up", show=False),
+        Binding("pageup", "older(0)", "Page up", show=False),
+        Binding("home", "older(-1)", "Top", show=False),
+        Binding("down,j", "newer(1)", "Down", show=False),
+        Binding("pagedown", "newer(0)", "Page down", show=False),
+        Binding("end", "newer(-1)", "End", show=False),
+        Binding("slash", "search", "Search", show=False, key_display="/"),
+        Binding("n", "match(1)", "Older match", show=False),
+        Binding("N", "match(0)", "Newer match", show=False),
+        Binding("escape", "live", "Live", show=False),
+    ]
+
+    class HistoryWanted(Message):
+        """Scrolled up from the live screen: the scrollback is wanted."""
+
+    class SearchWanted(Message):
+        """`/` in the terminal: a search box is wanted."""
+
+    class LiveWanted(Message):
+        """escape in the scrollback: back to the live screen."""
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
@@ -130,6 +158,36 @@ class TerminalView(TextView):
             lines.append(text)
         self._lines = lines
         self.content_changed()
+
+    # --- keys -----------------------------------------------------------------------------------
+
+    def action_older(self, lines: int) -> None:
+        if not self.history:
+            self.post_message(self.HistoryWanted())
+            return
+        if lines < 0:
+            self.scroll_home(animate=False)
+        else:
+            self.scroll_relative(y=-(lines or max(1, self.size.height - 1)), animate=False)
+
+    def action_newer(self, lines: int) -> None:
+        if lines < 0:
+            self.scroll_end(animate=False)
+        else:
+            self.scroll_relative(y=lines or max(1, self.size.height - 1), animate=False)
+
+    def action_search(self) -> None:
+        if not self.history:
+            self.post_message(self.HistoryWanted())
+        self.post_message(self.SearchWanted())
+
+    def action_match(self, backwards: int) -> None:
+        self.next_match(backwards=bool(backwards))
+
+    def action_live(self) -> None:
+        if self.history:
+            self.close_history()
+            self.post_message(self.LiveWanted())
 
     # --- drawing -------------------------------------------------------------------------------
 
