@@ -186,6 +186,24 @@ class NeedsYouTracker:
             return (0, _epoch(need.since if need else None), key)
         return (int(klass), -_epoch(row.record.created_at), key)
 
+    def next_due(self, rows: Mapping[str, InstanceRow], now: datetime) -> timedelta | None:
+        """How long until some instance that does not need a person now would, with no new
+        event (a stall, a failure's grace ending); None when nothing is due."""
+        soonest: timedelta | None = None
+        for key, row in rows.items():
+            if key in self.needs or row.record.status in FINISHED:
+                continue
+            due: timedelta | None = None
+            if row.failing and row.last_event_at is not None:
+                due = row.last_event_at + self.failure_grace - now
+            elif row.record.status == "started":
+                heard = _heard_from(row)
+                if heard is not None:
+                    due = heard + self.stall_after - now
+            if due is not None and (soonest is None or due < soonest):
+                soonest = due
+        return None if soonest is None else max(timedelta(0), soonest)
+
     def time_in_status(self, row: InstanceRow, now: datetime) -> timedelta | None:
         """How long the instance has had its status (since its status-change event)."""
         since = self._since(row)

@@ -104,6 +104,21 @@ def test_stalling_is_seen_as_the_clock_moves_with_no_reload() -> None:
     assert set(tracker.needs) == {"b"}
 
 
+def test_next_due_says_when_a_stall_or_a_failure_would_come_with_no_event() -> None:
+    tracker = NeedsYouTracker(stall_after=timedelta(minutes=10))
+    rows = {
+        "quiet": row("quiet", heard=timedelta(minutes=7)),
+        "failed": row("failed", failed=True, heard=timedelta(seconds=5)),
+        "done": row("done", "pr_merged", heard=timedelta(hours=2)),
+    }
+    tracker.update(rows, NOW)
+    assert tracker.next_due(rows, NOW) == timedelta(seconds=15)  # the failure's grace
+    later = NOW + timedelta(seconds=15)
+    assert [n.instance_id for n in tracker.update(rows, later)] == ["failed"]
+    assert tracker.next_due(rows, later) == timedelta(minutes=3) - timedelta(seconds=15)
+    assert tracker.next_due({"done": rows["done"]}, later) is None
+
+
 def test_attention_order_needs_first_longest_waiting_then_working_then_finished() -> None:
     tracker = NeedsYouTracker()
     rows = {
