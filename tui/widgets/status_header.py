@@ -40,6 +40,8 @@ class StatusHeader(Static):
         snapshot: bool = False,
         problem: str | None,
         db_name: str,
+        needs_you: int | None = None,
+        silenced: bool = False,
     ) -> None:
         line = Text(no_wrap=True, overflow="ellipsis")
         line.append(" codex-dash ", style="bold reverse")
@@ -74,6 +76,14 @@ class StatusHeader(Static):
             second.append(" " + problem, style="bold red")
         elif overview is not None:
             second.append(" ")
+            if needs_you is not None:
+                if needs_you:
+                    second.append(f" ⚑ {needs_you} need you ", style="bold black on yellow")
+                else:
+                    second.append("⚑ 0 need you", style="dim")
+                if silenced:
+                    second.append(" 🔕", style="dim")
+                second.append("  │ ", style="dim")
             for status in INSTANCE_STATUSES:
                 count = overview.status_counts.get(status, 0)
                 style = STATUS_RICH[status] if count else "dim"
