@@ -143,7 +143,7 @@ class Simulator:
         now = self.clock()
         if now - self._touched.get(instance.id, -1e9) > 5.0:
             self._touched[instance.id] = now
-            self.db.update_instance(instance.id, {"last_activity": datetime.now(UTC)})
+            self.db.update_instance(instance.id, {"last_activity": self.db.clock()})
 
     def _ask_for_review(self) -> bool:
         """One working coding agent asks for review (a live one first): the demo's first
