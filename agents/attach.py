@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
@@ -152,25 +153,36 @@ def plan_attach(
     )
 
 
+POPUP_CHECK_SECONDS = 1.0
+
+
 def run_now(plan: AttachPlan, timeout: float = 5.0) -> str | None:
-    """Run a switch or popup plan (they return at once, or when the popup closes for a popup run
-    with a timeout of None); the error in words, or None when it worked."""
+    """Run a switch or popup plan; the error in words, or None when it worked. A switch returns
+    at once; `display-popup` returns only when the popup closes, so it is left running (reaped
+    by a thread) once it has not failed within POPUP_CHECK_SECONDS."""
     try:
-        result = subprocess.run(
+        proc = subprocess.Popen(
             plan.command,
-            capture_output=True,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
             env=plan.environment(),
-            stdin=subprocess.DEVNULL,
-            timeout=timeout,
-            check=False,
         )
-    except subprocess.TimeoutExpired:
-        return None if plan.how == "popup" else f"tmux did not answer within {timeout:g} s"
     except OSError as exc:
         return f"could not run tmux: {exc}"
-    if result.returncode != 0:
-        return (result.stderr or result.stdout).strip() or f"tmux exited with {result.returncode}"
+    wait = POPUP_CHECK_SECONDS if plan.how == "popup" else timeout
+    try:
+        out, err = proc.communicate(timeout=wait)
+    except subprocess.TimeoutExpired:
+        if plan.how == "popup":
+            threading.Thread(target=proc.communicate, daemon=True, name="popup").start()
+            return None
+        proc.kill()
+        proc.communicate()
+        return f"tmux did not answer within {timeout:g} s"
+    if proc.returncode != 0:
+        return (err or out).strip() or f"tmux exited with {proc.returncode}"
     return None
 
 

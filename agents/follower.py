@@ -31,7 +31,9 @@ from .control import command_line, parse_notice, parse_output, reply_flags
 SETTLE = 0.004  # seconds without output before the screen is captured
 MAX_DELAY = 0.020  # a pane that never stops printing is still captured this often
 SCROLLBACK_LINES = 2000
-PANE_FORMAT = "#{pane_id} #{pane_width} #{pane_height}"
+# The session's name comes first: a target that does not exist makes display-message fall back to
+# the client's current session, whose pane must not be taken for the one asked about.
+PANE_FORMAT = "#{session_name} #{pane_id} #{pane_width} #{pane_height}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +100,7 @@ class PaneFollower:
         self._proc: subprocess.Popen[bytes] | None = None
         self._pending: deque[_Pending] = deque()
         self._in_block: _Pending | None = None
+        self._attached = False
         self._dirty_since: float | None = None
         self._last_output = 0.0
         self._capturing = False
@@ -200,19 +203,30 @@ class PaneFollower:
             return
         with self._lock:
             if self._proc is None:
-                self._start_client(wanted)
+                self._start_client(wanted)  # its pane is asked once it has attached
+            elif not self._attached:
+                return  # switched once the client is attached (tmux has no client before)
             else:
                 self._send(_Pending("switch", wanted), "switch-client", "-t", f"={wanted}")
             self._session = wanted
             self._pane = None
             self._dirty_since = None
-            self._send(
-                _Pending("pane", wanted), "display-message", "-p", "-t", f"={wanted}:", PANE_FORMAT
-            )
+            if self._attached:
+                self._ask_pane(wanted)
+
+    def _ask_pane(self, session: str) -> None:
+        self._send(
+            _Pending("pane", session), "display-message", "-p", "-t", f"={session}:", PANE_FORMAT
+        )
 
     def _pane_known(self) -> bool:
-        """Whether the pane of the session the client was sent to is known or being asked."""
-        return self._pane is not None or any(p.kind == "pane" for p in self._pending)
+        """Whether the pane of the session the client was sent to is known or being asked (or
+        will be, once a new client has attached)."""
+        return (
+            not self._attached
+            or self._pane is not None
+            or any(p.kind == "pane" for p in self._pending)
+        )
 
     def _start_client(self, session: str) -> None:
         binary = tmux.tmux_binary()
@@ -232,6 +246,7 @@ class PaneFollower:
             env=env,
         )
         self.clients_started += 1
+        self._attached = False  # until tmux says which session it is on (%session-changed)
         self._pending.clear()
         self._in_block = None
 
@@ -246,15 +261,20 @@ class PaneFollower:
             if pending.done:
                 pending.done.set()
             return
+        line = command_line(verb, *args)
+        # Queued before it is written: the reply can come back on the reader thread before the
+        # write returns here (scrollback() writes from another thread), and replies are matched
+        # to commands in order.
+        self._pending.append(pending)
         try:
-            proc.stdin.write(command_line(verb, *args))
+            proc.stdin.write(line)
             proc.stdin.flush()
         except OSError:
+            with contextlib.suppress(ValueError):
+                self._pending.remove(pending)
             pending.error = True
             if pending.done:
                 pending.done.set()
-            return
-        self._pending.append(pending)
 
     def _maybe_capture(self) -> None:
         if self._dirty_since is None or self._capturing or self._pane is None:
@@ -321,6 +341,11 @@ class PaneFollower:
             # means tmux moved the client on because its session was destroyed
             # (detach-on-destroy off); with the default the client exits instead.
             name = notice.args.partition(b" ")[2].decode("utf-8", "replace")
+            if not self._attached:  # a new client is attached: commands reach it from now on
+                self._attached = True
+                if self._session is not None and name == self._session:
+                    self._ask_pane(name)
+                return
             switching = any(p.kind == "switch" for p in self._pending)
             if self._session is not None and name != self._session and not switching:
                 self._gone(self._session, "the tmux session has ended")
@@ -339,8 +364,12 @@ class PaneFollower:
                 return
             if pending.session != self._session:
                 return
-            pane, _, size = pending.reply[0].decode("ascii", "replace").partition(" ")
-            width, _, height = size.partition(" ")
+            name, pane, width, height = (
+                pending.reply[0].decode("utf-8", "replace").split() + [""] * 4
+            )[:4]
+            if name != pending.session:
+                self._gone(pending.session, "no such tmux session on this machine")
+                return
             self._pane = pane
             self._size = (_int(width), _int(height))
             if not self._capturing:
@@ -369,7 +398,7 @@ class PaneFollower:
         if session == self._session:
             self._pane = None
             self._dirty_since = None
-        if session == self._wanted:
+        if session == self._wanted and not self._failed:  # said once per follow()
             with self._lock:
                 self._failed = True
             self.on_update(PaneGone(session, reason))

@@ -142,6 +142,8 @@ def test_a_session_that_is_gone_is_reported(lab: Lab) -> None:
         follower.follow("also-missing")  # a failed switch on a live client
         gone = updates.wait(lambda u: isinstance(u, PaneGone))
         assert gone.session == "also-missing"
+        time.sleep(0.5)  # nothing more about it: not the old session's screen under its name
+        assert updates.items.empty()
         follower.follow(keep)
         updates.wait(screen_of(keep, "quiet agent here"))
 
