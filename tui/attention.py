@@ -138,9 +138,12 @@ class NeedsYouTracker:
             return stored or seen
         return max(seen, stored)
 
-    def update(self, rows: Mapping[str, InstanceRow], now: datetime) -> list[Need]:
+    def update(
+        self, rows: Mapping[str, InstanceRow], now: datetime, *, baseline: bool = False
+    ) -> list[Need]:
         """The instances that started needing a person since the last update (none the first
-        time), oldest first."""
+        time, nor for a `baseline` update: rows still being completed at start-up), oldest
+        first."""
         needs: dict[str, Need] = {}
         classes: dict[str, Attention] = {}
         statuses = self._statuses
@@ -159,7 +162,7 @@ class NeedsYouTracker:
         for gone in [key for key in statuses if key not in rows]:
             del statuses[gone]
         fresh: list[Need] = []
-        if self._started:
+        if self._started and not baseline:
             fresh = [need for key, need in needs.items() if key not in self.needs]
             fresh.sort(key=lambda need: _epoch(need.since))
         self._started = True

@@ -70,6 +70,10 @@ def test_start_up_state_is_not_a_transition_and_each_transition_fires_once() -> 
     for _ in range(5):  # reloads of the same state
         assert tracker.update(rows, NOW) == []
     rows["b"] = replace(rows["b"], last_event_failed=True)
+    assert tracker.update(rows, NOW, baseline=True) == []  # start-up rows being completed
+    rows["b"] = row("b")
+    tracker.update(rows, NOW)
+    rows["b"] = replace(rows["b"], last_event_failed=True)
     fired = tracker.update(rows, NOW)
     assert [(n.instance_id, n.reason) for n in fired] == [("b", "failed")]
     for _ in range(5):

@@ -15,9 +15,9 @@ import os
 import threading
 from typing import TYPE_CHECKING
 
-from agents.follower import SCROLLBACK_LINES, PaneFollower, PaneGone, PaneScreen, Update
-
 if TYPE_CHECKING:
+    from agents.follower import PaneFollower, Update
+
     from ..app import CodexDashApp
     from ..model import InstanceRow
     from ..widgets.terminal_pane import TerminalPane
@@ -125,6 +125,8 @@ class AgentPreview:
                 self.follower.follow(None)
             return
         if self.follower is None:
+            from agents.follower import PaneFollower  # at the first `v`, not at start-up
+
             self.follower = PaneFollower(self._from_thread, socket=self.app.tmux_socket)
         try:
             self.follower.follow(session)
@@ -150,6 +152,8 @@ class AgentPreview:
             self._deliver(update)
 
     def _deliver(self, update: Update) -> None:
+        from agents.follower import PaneGone, PaneScreen
+
         pane = self._pane
         if pane is None or not self.showing:
             return
@@ -178,6 +182,8 @@ class AgentPreview:
         pane.set_title(f"{self._instance} · loading the scrollback…")
 
         def load() -> None:
+            from agents.follower import SCROLLBACK_LINES
+
             text = follower.scrollback(SCROLLBACK_LINES)
             self.app.call_from_thread(self._show_history, text)
 

@@ -44,6 +44,9 @@ class NeedsYouWatch:
         )
         self._timer: Timer | None = None
         self._generation = self.tracker.generation
+        # Start-up is learnt, not announced: the first overview has no event counts yet (so no
+        # failures), and the one that brings them is start-up state too.
+        self._counted = False
 
     @property
     def count(self) -> int:
@@ -70,7 +73,9 @@ class NeedsYouWatch:
     def _check(self, overview: Overview) -> None:
         tracker = self.tracker
         before = tracker.count
-        fresh = tracker.update(overview.rows, self.app.now())
+        baseline = not self._counted
+        self._counted = self._counted or not overview.counting
+        fresh = tracker.update(overview.rows, self.app.now(), baseline=baseline)
         for need in fresh:
             self.notifier.notify(need, describe(need, tracker.stall_after))
         if tracker.generation != self._generation:

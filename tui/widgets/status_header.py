@@ -54,6 +54,14 @@ class StatusHeader(Static):
             line.append(" ⏸ PAUSED ", style="bold black on yellow")
             if pending:
                 line.append(" changes waiting", style="yellow")
+        if needs_you is not None and not problem:
+            line.append(" ")
+            if needs_you:
+                line.append(f" ⚑ {needs_you} need you ", style="bold black on yellow")
+            else:
+                line.append(" ⚑ 0 need you ", style="dim")
+            if silenced:
+                line.append(" (silenced)", style="dim")
         if read_only:
             line.append(" ")
             line.append(" READ-ONLY ", style="bold white on blue")
@@ -76,14 +84,6 @@ class StatusHeader(Static):
             second.append(" " + problem, style="bold red")
         elif overview is not None:
             second.append(" ")
-            if needs_you is not None:
-                if needs_you:
-                    second.append(f" ⚑ {needs_you} need you ", style="bold black on yellow")
-                else:
-                    second.append("⚑ 0 need you", style="dim")
-                if silenced:
-                    second.append(" 🔕", style="dim")
-                second.append("  │ ", style="dim")
             for status in INSTANCE_STATUSES:
                 count = overview.status_counts.get(status, 0)
                 style = STATUS_RICH[status] if count else "dim"

@@ -60,6 +60,8 @@ class TerminalView(TextView, can_focus=True):
         Binding("escape", "live", "Live", show=False),
     ]
 
+    takes_slash = True  # `/` here searches the scrollback, not the instances (actions/guard.py)
+
     class HistoryWanted(Message):
         """Scrolled up from the live screen: the scrollback is wanted."""
 
