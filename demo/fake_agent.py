@@ -83,11 +83,12 @@ class Screen:
 
     FOOTER = 4  # lines above the hint line: spinner, box top, box middle, box bottom
 
-    def __init__(self, out=sys.stdout) -> None:
+    def __init__(self, out=sys.stdout, frozen_at: int | None = None) -> None:
         self.out = out
         self.footer_drawn = False
         self.started = time.monotonic()
         self.tokens = 0
+        self.frozen_at = frozen_at  # seconds shown by the spinner in a still picture
 
     def width(self) -> int:
         return max(40, min(shutil.get_terminal_size((100, 30)).columns, 120))
@@ -111,7 +112,9 @@ class Screen:
 
     def _footer(self, state: str) -> str:
         inner = self.width() - 4
-        elapsed = int(time.monotonic() - self.started)
+        elapsed = (
+            self.frozen_at if self.frozen_at is not None else int(time.monotonic() - self.started)
+        )
         if state == "working":
             glyph = SPINNER[elapsed % len(SPINNER)]
             verb = VERBS[(elapsed // 7) % len(VERBS)]
@@ -182,7 +185,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--type", default="coding", choices=("coding", "review", "planning"))
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--db", default=None, help="the demo database, to show its status")
+    parser.add_argument(
+        "--still",
+        action="store_true",
+        help="print a few seeded tool calls and stay still (snapshots and screenshots)",
+    )
     args = parser.parse_args(argv)
+    if args.still:
+        return still(args.name, args.type, random.Random(args.seed or 1))
     owner = ProcessIdentity.of(args.owner) if args.owner else None
     if args.owner and owner is None:
         return 0  # the demo that started us is already gone
@@ -216,6 +226,22 @@ def main(argv: list[str] | None = None) -> int:
     except (KeyboardInterrupt, BrokenPipeError):
         pass
     return 0
+
+
+def still(name: str, kind: str, rng: random.Random) -> int:
+    """The same look with nothing that moves: for pictures that must come out the same."""
+    screen = Screen(frozen_at=42)
+    screen.banner(name, kind)
+    lines = [f"{BOLD}●{RESET} {rng.choice(THOUGHTS)}", ""]
+    for _ in range(4):
+        lines += [*call_lines(tool_call(rng, pick_tool(rng, kind))), ""]
+    screen.tokens = 3100
+    screen.show(lines, "working")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        return 0
 
 
 if __name__ == "__main__":
