@@ -2,7 +2,7 @@
 
 Run in a tmux session by the demo (`python -m demo.fake_agent NAME --owner PID [--db PATH]`), so the
 dashboard's kill key has a real process to kill and its preview (`v`) shows something that reads
-like a real agent: the welcome box, the task, tool calls as `● Read(path)` with a `⎿` result, a
+like a real agent: the welcome box, the task, tool calls as `● Read(path)` with a `└` result, a
 spinner line and the input box at the bottom. With `--db` it reads its instance's status (stdlib
 sqlite3, read-only, every 2 s) and shows when it waits for review or has finished. It exits by
 itself when its owner (the demo) is gone, so even a demo killed with SIGKILL leaves no agent behind.
@@ -41,7 +41,7 @@ TASKS = {
 
 
 def call_lines(call: ToolCall) -> list[str]:
-    """A tool call as Claude Code prints it: `● Tool(argument)` then `  ⎿  result`."""
+    """A tool call as Claude Code prints it: `● Tool(argument)` then `  └  result`."""
     meta = call.metadata
     tool = call.tool
     if tool == "read_file":
@@ -72,9 +72,9 @@ def call_lines(call: ToolCall) -> list[str]:
     name, _, rest = head.partition("(")
     lines = [f"{mark} {BOLD}{name}{RESET}" + (f"({rest}" if rest else "")]
     if call.error_message:
-        lines.append(f"  {GREY}⎿{RESET}  {RED}Error: {call.error_message}{RESET}")
+        lines.append(f"  {GREY}└{RESET}  {RED}Error: {call.error_message}{RESET}")
     else:
-        lines.append(f"  {GREY}⎿{RESET}  {DIM}{result}{RESET}")
+        lines.append(f"  {GREY}└{RESET}  {DIM}{result}{RESET}")
     return lines
 
 

@@ -37,7 +37,7 @@ def test_a_demo_agent_reads_like_claude_code_and_shows_waiting(demo_socket: str,
         def screen() -> str:
             return tmux.capture_pane("agent", socket=demo_socket)
 
-        assert wait_for(lambda: "⎿" in screen(), timeout=15), screen()
+        assert wait_for(lambda: "└" in screen(), timeout=15), screen()
         text = screen()
         for expected in ("Welcome to Claude Code", "esc to interrupt", "? for shortcuts", "╭"):
             assert expected in text, (expected, text)

@@ -7,7 +7,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from rich.syntax import Syntax
+from rich.highlighter import JSONHighlighter
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -20,8 +20,6 @@ from store import MCPEventRecord
 from ..formatting import STATUS_RICH, ago
 from ..widgets.field_list import Field, FieldList
 
-JSON_THEME = "monokai"
-
 
 def metadata_text(metadata: Any) -> Text:
     """The metadata as indented JSON with syntax colours (text that is not JSON, as it is)."""
@@ -33,8 +31,8 @@ def metadata_text(metadata: Any) -> Text:
         except ValueError:
             return Text(metadata)
     pretty = json.dumps(metadata, indent=2, ensure_ascii=False, sort_keys=False, default=str)
-    text = Syntax(pretty, "json", theme=JSON_THEME, background_color="default").highlight(pretty)
-    text.rstrip()
+    text = Text(pretty)
+    JSONHighlighter().highlight(text)  # keys, strings, numbers, booleans: on any background
     return text
 
 

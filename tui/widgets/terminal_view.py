@@ -82,6 +82,7 @@ class TerminalView(TextView, can_focus=True):
         self._match_index = -1
         self.frames = 0  # captures drawn (benches and tests)
         self._drawn: dict[tuple[int, Style, int], Strip] = {}
+        self._tail = True  # kept scrolled to the bottom (where an agent's prompt is)
 
     # --- live screen ---------------------------------------------------------------------------
 
@@ -110,11 +111,13 @@ class TerminalView(TextView, can_focus=True):
     def show_history(self, text: str) -> None:
         """The scrollback (the last 2,000 lines with colours), scrolled to its end."""
         self.history = True
+        self._tail = True
         self.matches, self._match_index = [], -1
         self._set_sources(trim_blank_tail(text.split("\n")), stick=True)
 
     def close_history(self) -> None:
         self.history = False
+        self._tail = True
         self.matches, self._match_index = [], -1
 
     def find(self, term: str) -> int:
@@ -167,6 +170,7 @@ class TerminalView(TextView, can_focus=True):
         if not self.history:
             self.post_message(self.HistoryWanted())
             return
+        self._tail = False
         if lines < 0:
             self.scroll_home(animate=False)
         else:
@@ -177,6 +181,7 @@ class TerminalView(TextView, can_focus=True):
             self.scroll_end(animate=False)
         else:
             self.scroll_relative(y=lines or max(1, self.size.height - 1), animate=False)
+        self.call_after_refresh(self._scrolled_by_user)
 
     def action_search(self) -> None:
         if not self.history:
@@ -203,7 +208,8 @@ class TerminalView(TextView, can_focus=True):
         """Swap in new lines, repainting only the rows whose text changed (a scrolled screen
         moves lines up: their drawn strips are kept by Text, so only the new line is drawn)."""
         old = self._sources
-        at_bottom = stick or self.scroll_offset.y >= self.max_scroll_y
+        at_bottom = stick or self._tail or self.scroll_offset.y >= self.max_scroll_y
+        self._tail = at_bottom
         texts = {source: self._text_of(source) for source in sources}
         self._texts = texts  # lines that left the screen are forgotten
         self._sources = sources
@@ -228,6 +234,15 @@ class TerminalView(TextView, can_focus=True):
     def content_changed(self) -> None:
         self._drawn = {}
         super().content_changed()
+
+    def on_resize(self) -> None:
+        """Laid out (first shown, or the terminal resized): still at the bottom if it was."""
+        super().on_resize()
+        if self._tail:
+            self.scroll_end(animate=False, immediate=True)
+
+    def _scrolled_by_user(self) -> None:
+        self._tail = self.scroll_offset.y >= self.max_scroll_y
 
     def render_line(self, y: int) -> Strip:
         """As TextView, with drawn lines kept by their Text rather than their row."""
