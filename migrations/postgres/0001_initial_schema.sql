@@ -1,6 +1,11 @@
 -- 0001 (PostgreSQL): the spec's tables with its table and column names, in PostgreSQL's own types.
 --
--- Booleans are BOOLEAN and JSON documents (metadata, labels) JSONB, as PostgreSQL users expect.
+-- Booleans are BOOLEAN. JSON documents (metadata, labels) are JSON, not JSONB: JSON is validated
+-- on the way in and queryable (->, ->>, an expression index cast to jsonb where a query needs one),
+-- and keeps the text exactly as written. JSONB was tried first and changes what a writer stored:
+-- the property tests found 1.1957900399246403e+17 read back as the integer 119579003992464030
+-- (numeric normalisation) and a string holding U+0000 refused outright; the same metadata must
+-- come back from both engines.
 -- Timestamps stay BIGINT seconds since the epoch, not TIMESTAMPTZ, on purpose:
 --   * the spec and the TypeScript stack define them as integer epoch seconds, so a row means the
 --     same on both engines and `codex-dash copy` / backups to SQLite move values unchanged;
@@ -17,7 +22,7 @@ CREATE TABLE github_issues (
 	body TEXT,
 	state TEXT NOT NULL,
 	assignee TEXT,
-	labels JSONB,
+	labels JSON,
 	created_at BIGINT NOT NULL,
 	updated_at BIGINT NOT NULL,
 	synced_at BIGINT DEFAULT (extract(epoch FROM now())::bigint) NOT NULL,
@@ -51,7 +56,7 @@ CREATE TABLE mcp_events (
 	tool_name TEXT NOT NULL,
 	success BOOLEAN NOT NULL,
 	error_message TEXT,
-	metadata JSONB,
+	metadata JSON,
 	git_commit_hash TEXT,
 	status_change TEXT,
 	is_status_updating BOOLEAN DEFAULT false NOT NULL,
@@ -68,7 +73,7 @@ CREATE TABLE instance_relationships (
 	relationship_type TEXT NOT NULL,
 	review_iteration BIGINT DEFAULT 1 NOT NULL,
 	created_at BIGINT DEFAULT (extract(epoch FROM now())::bigint) NOT NULL,
-	metadata JSONB
+	metadata JSON
 );
 
 CREATE INDEX idx_relationships_parent ON instance_relationships (parent_instance);

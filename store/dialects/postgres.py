@@ -2,8 +2,8 @@
 the hot-path SQL, row locks, retryable errors, commit-status checks, change tokens.
 
 The same names as `store.dialects.sqlite`, so the store core never asks which engine it talks to.
-Timestamps are BIGINT epoch seconds (see migrations/postgres/0001), booleans BOOLEAN, JSON JSONB
-read back as text (parsed once, in store/convert.py, as on SQLite).
+Timestamps are BIGINT epoch seconds (see migrations/postgres/0001), booleans BOOLEAN, JSON as JSON
+(exact text; why not JSONB: see that migration), read back as text (parsed once, in store/convert.py, as on SQLite).
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ CHANNEL = "codex_dash_changes"  # migrations/postgres/0003: one NOTIFY per commi
 # Two processes migrating at once wait for each other on this (pg_advisory_xact_lock).
 MIGRATION_LOCK_KEY = zlib.crc32(b"codex-dash migrations")
 
-# JSONB comes back as its text, as from SQLite: store/convert.py parses it (Pony does the same).
+# JSON comes back as its text, as from SQLite: store/convert.py parses it (Pony does the same).
+psycopg2.extras.register_default_json(loads=lambda text: text, globally=True)
 psycopg2.extras.register_default_jsonb(loads=lambda text: text, globally=True)
 
 RETRYABLE = frozenset({"40001", "40P01", "55P03"})  # serialization, deadlock, lock_timeout
@@ -283,7 +284,7 @@ EVENT_SELECT = (
 # until this transaction ends (a delete_instance that got there first makes this insert nothing).
 INSERT_EVENT_IF_INSTANCE = (
     f"INSERT INTO mcp_events ({EVENT_COLUMNS_SQL}) "
-    "SELECT %s, %s, %s::int::boolean, %s, %s::jsonb, %s, %s, %s::int::boolean, %s "
+    "SELECT %s, %s, %s::int::boolean, %s, %s::json, %s, %s, %s::int::boolean, %s "
     "WHERE EXISTS (SELECT 1 FROM instances WHERE id = %s FOR KEY SHARE) "
     "RETURNING id, txid_current()"
 )
@@ -482,7 +483,7 @@ ISSUE_COLUMNS_SQL = (
     "repo_owner, repo_name"
 )
 _ISSUE_WIDTH = 11
-_ISSUE_ROW_MARKS = "(%s, %s, %s, %s, %s, %s::jsonb, %s, %s, %s, %s, %s)"
+_ISSUE_ROW_MARKS = "(%s, %s, %s, %s, %s, %s::json, %s, %s, %s, %s, %s)"
 _UPSERT_ISSUE_CONFLICT = (
     " ON CONFLICT (number) DO UPDATE SET title = excluded.title, body = excluded.body, "
     "state = excluded.state, assignee = excluded.assignee, labels = excluded.labels, "
@@ -609,7 +610,7 @@ def write_rows(con: Connection, table: str, columns: Sequence[str], rows: Sequen
         if column in BOOL_COLUMNS.get(table, ()):
             return "%s::int::boolean"
         if column in JSON_COLUMNS.get(table, ()):
-            return "%s::jsonb"
+            return "%s::json"
         return "%s"
 
     template = "(" + ", ".join(mark(c) for c in columns) + ")"
