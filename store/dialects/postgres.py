@@ -568,12 +568,28 @@ def vacuum(con: Connection) -> None:
 def snapshot(con: Connection) -> Iterator[None]:
     """One consistent view of every table (REPEATABLE READ, read-only) for backups and copies."""
     execute(con, "SET statement_timeout = 0")
-    execute(con, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+    con.autocommit = False  # psycopg2's server-side cursors need its own transaction handling
+    con.set_session(isolation_level="REPEATABLE READ", readonly=True)
     try:
         yield
     finally:
         if not con.closed:
+            con.rollback()
+            con.autocommit = True
+
+
+@contextlib.contextmanager
+def bulk_load(con: Connection) -> Iterator[None]:
+    """A copy's writes in one transaction: all of it or none."""
+    execute(con, "SET statement_timeout = 0")
+    execute(con, "BEGIN")
+    try:
+        yield
+        execute(con, "COMMIT")
+    except BaseException:
+        if not con.closed:
             execute(con, "ROLLBACK")
+        raise
 
 
 def read_table(

@@ -180,6 +180,57 @@ def storage_sizes(config: Any, reader: Callable[[], Any]) -> tuple[int, int]:
     return _size(config.path), _size(config.path + "-wal")
 
 
+@contextlib.contextmanager
+def snapshot(con: sqlite3.Connection) -> Iterator[None]:
+    """One read transaction: every table read in it sees the same commit (WAL)."""
+    con.execute("BEGIN")
+    try:
+        yield
+    finally:
+        con.execute("ROLLBACK")
+
+
+@contextlib.contextmanager
+def bulk_load(con: sqlite3.Connection) -> Iterator[None]:
+    """A copy's writes in one BEGIN IMMEDIATE: all of it or none."""
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def read_table(
+    con: sqlite3.Connection, table: str, columns: Sequence[str], key: str, chunk: int
+) -> Iterator[list[tuple]]:
+    cursor = con.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY {key}")
+    while True:
+        rows = cursor.fetchmany(chunk)
+        if not rows:
+            return
+        yield rows
+
+
+def write_rows(
+    con: sqlite3.Connection, table: str, columns: Sequence[str], rows: Sequence[tuple]
+) -> None:
+    """Rows from any engine as they are (sqlite3 stores a bool as 0/1, JSON text as text)."""
+    con.executemany(
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks(len(columns))})", rows
+    )
+
+
+def after_bulk_load(con: sqlite3.Connection) -> None:
+    """Nothing: AUTOINCREMENT's sqlite_sequence follows explicit ids by itself."""
+
+
+def clear_tables(con: sqlite3.Connection, tables: Sequence[str]) -> None:
+    for table in tables:
+        con.execute(f"DELETE FROM {table}")
+
+
 def _size(path: str) -> int:
     try:
         return os.path.getsize(path)
