@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import io
 import math
 import os
 import threading
@@ -90,6 +91,9 @@ _txn = threading.local()  # the running raw write's transaction id, when a state
 def run_raw_write(pony: Any, operation: Callable[[Connection], Any]) -> Any:
     """`operation(connection)` in one transaction on this thread's Pony connection.
 
+    The connection is in autocommit mode and the transaction is opened by the operation's first
+    statement ("BEGIN; INSERT ..." in one round trip on the hot path; `_begin` elsewhere), so a
+    logged event costs two round trips (statement, COMMIT) where psycopg2's own BEGIN costs three.
     The transaction id is known before COMMIT: if the connection dies while committing, the
     caller asks the server whether it committed (`commit_status`) instead of writing twice.
     """
@@ -101,19 +105,26 @@ def run_raw_write(pony: Any, operation: Callable[[Connection], Any]) -> Any:
         con, is_new = pony.provider.connect()
         if is_new:
             pony.call_on_connect(con)
-    if con.autocommit:
-        con.autocommit = False
+    if con.info.transaction_status != psycopg2.extensions.TRANSACTION_STATUS_IDLE:
+        con.rollback()  # whatever Pony left open
+    if not con.autocommit:
+        con.autocommit = True
     _txn.txid = None
+    _txn.pending = True
     try:
         result = operation(con)
+        if _txn.pending:  # the operation wrote nothing
+            return result
         txid = _txn.txid
         if txid is None:
             txid = session_started(con)
     except BaseException:
+        _txn.pending = False
         _rollback(pool, con)
         raise
     try:
-        con.commit()
+        with con.cursor() as cur:
+            cur.execute("COMMIT")
     except psycopg2.Error as exc:
         _rollback(pool, con)
         if is_connection_lost(exc):
@@ -122,12 +133,28 @@ def run_raw_write(pony: Any, operation: Callable[[Connection], Any]) -> Any:
     return result
 
 
+def _begin(cur: Any, sql: str = "") -> str:
+    """The SQL to run first in a raw write: prefixed with BEGIN while none was sent yet."""
+    if getattr(_txn, "pending", False):
+        _txn.pending = False
+        return "BEGIN; " + sql if sql else "BEGIN"
+    return sql
+
+
+def _open(cur: Any) -> None:
+    sql = _begin(cur)
+    if sql:
+        cur.execute(sql)
+
+
 def _rollback(pool: Any, con: Connection) -> None:
     if con.closed:
         pool.drop(con)
         return
     try:
-        con.rollback()
+        if con.info.transaction_status != psycopg2.extensions.TRANSACTION_STATUS_IDLE:
+            with con.cursor() as cur:
+                cur.execute("ROLLBACK")
     except psycopg2.Error:
         pool.drop(con)
 
@@ -292,7 +319,7 @@ INSERT_EVENT_IF_INSTANCE = (
 
 def insert_event_if_instance(con: Connection, row: Sequence[Any]) -> int | None:
     with con.cursor() as cur:
-        cur.execute(INSERT_EVENT_IF_INSTANCE, (*row, row[0]))
+        cur.execute(_begin(cur, INSERT_EVENT_IF_INSTANCE), (*row, row[0]))
         found = cur.fetchone()
     if found is None:
         return None
@@ -303,10 +330,12 @@ def insert_event_if_instance(con: Connection, row: Sequence[Any]) -> int | None:
 def existing_instances(con: Connection, ids: Iterable[str]) -> set[str]:
     """The ids that exist, each held FOR KEY SHARE until the transaction ends."""
     wanted = sorted(set(ids))
-    rows = fetch_rows(
-        con, "SELECT id FROM instances WHERE id = ANY(%s) ORDER BY id FOR KEY SHARE", (wanted,)
-    )
-    return {row[0] for row in rows}
+    with con.cursor() as cur:
+        _open(cur)
+        cur.execute(
+            "SELECT id FROM instances WHERE id = ANY(%s) ORDER BY id FOR KEY SHARE", (wanted,)
+        )
+        return {row[0] for row in cur.fetchall()}
 
 
 EVENT_ROWS_PER_STATEMENT = 1000
@@ -319,14 +348,36 @@ def _insert_events_sql(rows: int) -> str:
     )
 
 
+COPY_EVENTS = f"COPY mcp_events ({EVENT_COLUMNS_SQL}) FROM STDIN"
+COPY_FROM_ROWS = 50  # fewer rows: multi-row INSERTs (COPY's own round trip costs more there)
+
+
 def insert_event_rows(con: Connection, rows: Sequence[Sequence[Any]]) -> None:
-    """Multi-row INSERTs (1,000 rows a statement): ids in the batch's order, one round trip each."""
+    """Many rows through COPY (text format, one round trip; ids in the batch's order, as COPY
+    takes identity values row by row); a few through multi-row INSERTs."""
     if rows and set(map(len, rows)) != {_EVENT_WIDTH}:
         raise ValueError(f"every event row must have {_EVENT_WIDTH} values")
     with con.cursor() as cur:
+        _open(cur)
+        if len(rows) >= COPY_FROM_ROWS:
+            text = "".join(["\t".join(map(_copy_field, row)) + "\n" for row in rows])
+            cur.copy_expert(COPY_EVENTS, io.StringIO(text))
+            return
         for start in range(0, len(rows), EVENT_ROWS_PER_STATEMENT):
             chunk = rows[start : start + EVENT_ROWS_PER_STATEMENT]
             cur.execute(_insert_events_sql(len(chunk)), list(chain.from_iterable(chunk)))
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_field(value: Any) -> str:
+    """One value in COPY's text format (0/1 are valid boolean input there)."""
+    if value is None:
+        return "\\N"
+    if type(value) is str:
+        return value.translate(_COPY_ESCAPES)
+    return str(int(value)) if isinstance(value, bool) else str(value)
 
 
 def latest_events(
@@ -407,7 +458,10 @@ def count_events_of(con: Connection, instance_id: str) -> int:
 
 
 def delete_events_before(con: Connection, cutoff: int) -> int:
-    return execute(con, "DELETE FROM mcp_events WHERE timestamp < %s", (cutoff,))
+    with con.cursor() as cur:
+        _open(cur)
+        cur.execute("DELETE FROM mcp_events WHERE timestamp < %s", (cutoff,))
+        return cur.rowcount
 
 
 INSTANCE_COLUMNS = (
@@ -501,6 +555,7 @@ def upsert_issue_params(con: Connection, count: int, params: Sequence[Any]) -> N
     sql = f"INSERT INTO github_issues ({ISSUE_COLUMNS_SQL}) VALUES {_ISSUE_ROW_MARKS}"
     rows = [params[i : i + _ISSUE_WIDTH] for i in range(0, len(params), _ISSUE_WIDTH)]
     with con.cursor() as cur:
+        _open(cur)
         psycopg2.extras.execute_batch(cur, sql + _UPSERT_ISSUE_CONFLICT, rows, page_size=200)
 
 

@@ -332,3 +332,29 @@ def test_store_calls_from_threads_on_one_database(pg_url: str) -> None:
     assert not errors and db.count_events("th-1") == 200
     assert json.loads(json.dumps(db.get_mcp_events("th-1", 1)[0].metadata))["t"] in range(4)
     db.disconnect()
+
+
+def test_a_copy_batch_keeps_every_character_and_the_order(pg_url: str) -> None:
+    db = open_pg(pg_url)
+    db.create_instance(make_instance(id="cp-1"))
+    odd = ["tab\there", "line\nbreak", "back\\slash", "cr\r", "\\N", "ünï 𝄞", ""]
+    events = [
+        make_event(
+            instance_id="cp-1",
+            tool_name=f"t{n}",
+            success=n % 2 == 0,
+            error_message=odd[n % len(odd)] or None,
+            metadata={"text": odd[n % len(odd)], "n": n},
+        )
+        for n in range(300)  # past COPY_FROM_ROWS: the COPY path
+    ]
+    assert db.log_mcp_events(events) == 300
+    got = sorted(db.get_mcp_events("cp-1", 1000), key=lambda e: e.id)
+    assert [e.tool_name for e in got] == [f"t{n}" for n in range(300)]  # ids in batch order
+    for event, stored in zip(events, got, strict=True):
+        assert (stored.error_message, stored.metadata, stored.success) == (
+            event.error_message,
+            event.metadata,
+            event.success,
+        )
+    db.disconnect()
