@@ -71,8 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
 def add_db_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--db",
-        metavar="PATH",
-        help="database file (default: $DATABASE_URL, else ./claude-codex.db)",
+        metavar="PATH|URL",
+        help="database file or postgresql:// URL (default: $DATABASE_URL, else ./claude-codex.db)",
     )
 
 
@@ -80,9 +80,8 @@ def resolve_config(db: str | None, *, read_only: bool) -> DatabaseConfig:
     """The command line's database: --db, else $DATABASE_URL, else ./claude-codex.db. The
     dashboard and maintenance open an existing file only (create=False)."""
     overrides: dict[str, object] = {"read_only": read_only, "create": False}
-    if db:
-        overrides["local_file"] = db
-    return DatabaseConfig.from_env(**overrides)
+    config = DatabaseConfig.from_env(**overrides)
+    return config.with_target(db) if db else config
 
 
 def fail(message: str) -> int:
@@ -96,6 +95,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args and args[0] in COMMANDS:
         return run_command(args)
+    if args and args[0] == "copy":
+        from .copy_cli import run_copy
+
+        return run_copy(args[1:])
     options = build_parser().parse_args(args)
     try:
         if options.demo:
