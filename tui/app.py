@@ -91,7 +91,7 @@ class CodexDashApp(App[None]):
             self.loads,
             preload=preload,
             watch=watch,
-            on_overview=self.detail_follower.follow_overview,
+            on_overview=self._overview_applied,
             on_first_outcome=self.detail_follower.mount_panes_after_refresh,
             on_first_load=partial(
                 self.call_after_refresh, self.detail_follower.compose_instance_screen
@@ -155,6 +155,11 @@ class CodexDashApp(App[None]):
         return self.detail_follower.instance_screen()
 
     # --- events → parts ---------------------------------------------------------------------------
+
+    def _overview_applied(self, previous: Overview | None, overview: Overview) -> None:
+        """Every overview the feed merged into the table, for the parts that follow it (after
+        the table and the header have it)."""
+        self.detail_follower.follow_overview(previous, overview)
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown)):
