@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pglab import INSTALL_HINT, PgServer, find_bin_dir, remove, start_server, start_standby
 
 
 @pytest.fixture(autouse=True)
@@ -54,3 +55,26 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "slow" in item.keywords:
             item.add_marker(skip)
+
+
+# --- PostgreSQL: one throwaway server per test session, a fresh database per test -----------------
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """A real PostgreSQL started for this run; missing binaries skip (and fail under CI=true)."""
+    if find_bin_dir() is None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI=true but PostgreSQL is missing. {INSTALL_HINT}")
+        pytest.skip(INSTALL_HINT)
+    server = start_server()
+    yield server
+    remove(server)
+
+
+@pytest.fixture
+def pg_standby(pg_server: PgServer) -> Iterator[PgServer]:
+    """A hot standby streaming from pg_server (a fresh one per test: it follows every database)."""
+    standby = start_standby(pg_server)
+    yield standby
+    standby.stop("immediate")
