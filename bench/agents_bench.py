@@ -274,17 +274,28 @@ def idle_cost(socket: str, agents: int, seconds: float, results: Results) -> Non
 
 
 async def commit_to_notification(db: str, probes: int) -> tuple[list[float], list[float]]:
-    """(commit -> notify, commit -> watcher callback) in seconds, through the real app."""
+    """(commit -> notify, commit -> change source callback) in seconds, through the real app."""
+    from store import DatabaseConfig
     from tui.app import CodexDashApp
+    from tui.gateway import DatabaseGateway
 
     from .dash_bench import spawn_writer, stop_writer
 
-    app = CodexDashApp(db_path=db)
+    app = CodexDashApp(DatabaseGateway(DatabaseConfig(local_file=db)))
     notified: list[float] = []
     woken: list[float] = []
+    request = app.feed.request_reload
+
+    def timed_request(force: bool = False) -> None:  # what the change source calls on a commit
+        woken.append(time.monotonic())
+        request(force)
+
+    app.feed.request_reload = timed_request  # type: ignore[method-assign]
     async with app.run_test(size=(120, 40)) as pilot:
         await app.wait_settled(30)
-        notifier = app.notifier
+        while not app.needs_you._counted:  # start-up state is learnt, not announced
+            await pilot.pause(0.05)
+        notifier = app.needs_you.notifier
         sent = notifier.notify
 
         def timed(need: Any, message: str) -> bool:
@@ -292,36 +303,39 @@ async def commit_to_notification(db: str, probes: int) -> tuple[list[float], lis
             return sent(need, message)
 
         notifier.notify = timed  # type: ignore[method-assign]
-        on_change = app._on_file_change
-
-        def timed_change() -> None:
-            woken.append(time.monotonic())
-            on_change()
-
-        app._on_file_change = timed_change  # type: ignore[method-assign]
-        started = [r.id for r in app.rows.values() if r.record.status == "started"]
+        overview = app.feed.overview
+        assert overview is not None
+        needing = app.needs_you.tracker.needs  # already needing a person: no new transition
+        started = [
+            r.id
+            for r in overview.rows.values()
+            if r.record.status == "started" and r.id not in needing
+        ]
         writer = spawn_writer(db, "probe")
         latencies: list[float] = []
         floors: list[float] = []
         try:
-            for iid in random.Random(3).sample(started, min(probes, len(started))):
+            assert writer.stdout is not None and writer.stdin is not None
+            loop = asyncio.get_running_loop()
+            rng = random.Random(3)
+            for iid in rng.sample(started, min(probes, len(started))):
+                await pilot.pause(rng.uniform(0.15, 0.4))
                 notified.clear()
                 woken.clear()
-                assert writer.stdin is not None and writer.stdout is not None
                 writer.stdin.write(f"status {iid} waiting_review\n")
                 writer.stdin.flush()
-                answer = writer.stdout.readline().split()
+                answer = (await loop.run_in_executor(None, writer.stdout.readline)).split()
                 if not answer or answer[0] != "ok":
                     continue
                 committed = float(answer[1])
                 deadline = time.monotonic() + 5
                 while not notified and time.monotonic() < deadline:
-                    await pilot.pause(0.002)
+                    await asyncio.sleep(0.001)
                 if notified:
                     latencies.append(notified[0] - committed)
-                if woken:
-                    floors.append(woken[0] - committed)
-                await pilot.pause(random.uniform(0.1, 0.3))
+                after = [t for t in woken if t >= committed]
+                if after:
+                    floors.append(after[0] - committed)
         finally:
             stop_writer(writer)
     return latencies, floors
@@ -370,7 +384,9 @@ def notify_part(quick: bool, results: Results) -> None:
     try:
         db = os.path.join(folder, "claude-codex.db")
         build_demo_database(db, seed=7)
-        latencies, floors = asyncio.run(commit_to_notification(db, 12 if quick else 40))
+        probes = 12 if quick else 60
+        add_working_instances(db, probes)
+        latencies, floors = asyncio.run(commit_to_notification(db, probes))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     if latencies:
@@ -378,13 +394,32 @@ def notify_part(quick: bool, results: Results) -> None:
             Row(
                 f"commit (instance -> waiting_review) to its notification ({len(latencies)})",
                 summary(latencies),
-                f"commit to the watcher's callback: {summary(floors)}" if floors else "—",
+                f"commit to the change source's wake-up: {summary(floors)}" if floors else "—",
                 "p95 <= 100 ms",
                 "met" if pct(latencies, 95) <= 0.100 else "NOT met",
             )
         )
     else:
         results.notes.append("notify: no notification arrived")
+
+
+def add_working_instances(db: str, count: int) -> None:
+    """Working (started) instances for the probes to move to waiting_review, one each."""
+    from store import DatabaseConfig, InstanceRecord, initialize_database
+
+    with initialize_database(DatabaseConfig(local_file=db)) as store:
+        for n in range(count):
+            iid = f"bench-{n:03d}"
+            store.create_instance(
+                InstanceRecord(
+                    id=iid,
+                    type="coding",
+                    status="started",
+                    worktree_path=f"/tmp/worktrees/{iid}",
+                    branch_name=f"bench/{iid}",
+                    tmux_session=f"codex-{iid}",
+                )
+            )
 
 
 def format_table(rows: list[Row]) -> str:
