@@ -31,6 +31,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -270,6 +271,78 @@ def idle_cost(socket: str, agents: int, seconds: float, results: Results) -> Non
         )
 
 
+async def app_idle(socket: str, agents: int, seconds: float, results: Results) -> None:
+    """The real dashboard (headless, in this process) over N agents in real tmux sessions, idle:
+    preview off (the baseline), then `v` on an idle agent."""
+    import shutil
+    import tempfile
+
+    from demo.seed import build_demo_database
+    from store import DatabaseConfig
+    from tui.app import CodexDashApp
+    from tui.gateway import DatabaseGateway
+
+    folder = tempfile.mkdtemp(prefix="codex-bench-idle-")
+    try:
+        db = os.path.join(folder, "claude-codex.db")
+        build_demo_database(db, seed=7)
+        add_working_instances(db, agents, session=lambda n: f"agent-{n:03d}")
+        start_agents(socket, agents)
+        app = CodexDashApp(DatabaseGateway(DatabaseConfig(local_file=db)), tmux_socket=socket)
+        me = psutil.Process()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await app.wait_settled(30)
+            await pilot.pause(2.0)  # past start-up work (counts, the instance screen composed)
+
+            async def measure() -> tuple[float, float, int]:
+                follower = app.preview.follower
+                client = (
+                    psutil.Process(follower._proc.pid)
+                    if follower is not None and follower._proc is not None
+                    else None
+                )
+                before = (cpu_seconds(me), cpu_seconds(client))
+                with PopenCounter() as counter:
+                    await asyncio.sleep(seconds)
+                after = (cpu_seconds(me), cpu_seconds(client))
+                return after[0] - before[0], after[1] - before[1], counter.count
+
+            off = await measure()
+            app.table.move_cursor(row=app.table.get_row_index("bench-000"), animate=False)
+            await pilot.press("v")
+            deadline = time.monotonic() + 15
+            view = app.query_one("#terminal-view")
+            while "agent 0 waiting" not in view.text(200).plain and time.monotonic() < deadline:
+                await pilot.pause(0.05)
+            await pilot.pause(1.0)
+            on = await measure()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    for label, (own, client, popens) in (("preview off", off), ("v on an idle agent", on)):
+        results.rows.append(
+            Row(
+                f"the dashboard over {agents} agents in tmux, idle, {label}: CPU and processes",
+                f"{(own + client) / seconds * 100:.2f} % of a core (app {own / seconds * 100:.2f}"
+                f" %, control client {client / seconds * 100:.2f} %); "
+                f"{popens} processes started in {seconds:g} s",
+                "the same app with the preview off (first line)",
+                "agents' share <= 0.5 %; 0 processes/s",
+                "met" if popens == 0 else "NOT met",
+            )
+        )
+    if on and off:
+        extra = ((on[0] + on[1]) - (off[0] + off[1])) / seconds
+        results.rows.append(
+            Row(
+                f"what following an idle agent adds ({agents} agents)",
+                f"{extra * 100:+.2f} % of a core",
+                "preview off, same run",
+                "<= 0.5 %",
+                "met" if extra <= 0.005 else "NOT met",
+            )
+        )
+
+
 # --- 3. commit to notification ------------------------------------------------------------------
 
 
@@ -367,6 +440,9 @@ def run(parts: tuple[str, ...], quick: bool, idle_seconds: float) -> Results:
         if "idle" in parts:
             idle_cost(socket, 20 if quick else 100, idle_seconds, results)
             tmux.kill_server(socket=socket)
+        if "app-idle" in parts:
+            asyncio.run(app_idle(socket, 20 if quick else 100, idle_seconds, results))
+            tmux.kill_server(socket=socket)
         if "notify" in parts:
             notify_part(quick, results)
     finally:
@@ -403,8 +479,9 @@ def notify_part(quick: bool, results: Results) -> None:
         results.notes.append("notify: no notification arrived")
 
 
-def add_working_instances(db: str, count: int) -> None:
-    """Working (started) instances for the probes to move to waiting_review, one each."""
+def add_working_instances(db: str, count: int, session: Callable[[int], str] | None = None) -> None:
+    """Working (started) instances `bench-NNN` (for the probes to move to waiting_review, or
+    pointing at the idle part's agent sessions)."""
     from store import DatabaseConfig, InstanceRecord, initialize_database
 
     with initialize_database(DatabaseConfig(local_file=db)) as store:
@@ -417,7 +494,7 @@ def add_working_instances(db: str, count: int) -> None:
                     status="started",
                     worktree_path=f"/tmp/worktrees/{iid}",
                     branch_name=f"bench/{iid}",
-                    tmux_session=f"codex-{iid}",
+                    tmux_session=session(n) if session else f"codex-{iid}",
                 )
             )
 
@@ -436,7 +513,7 @@ def format_table(rows: list[Row]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.agents_bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a smoke run: fewer marks and agents")
-    parser.add_argument("--parts", default="preview,idle,notify")
+    parser.add_argument("--parts", default="preview,idle,app-idle,notify")
     parser.add_argument("--idle-seconds", type=float, default=None)
     args = parser.parse_args(argv)
     if not tmux.tmux_available():
