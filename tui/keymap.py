@@ -84,7 +84,7 @@ DASHBOARD_ACTIONS: tuple[KeyAction, ...] = (
         "o",
         "cycle_sort",
         "Sort",
-        "Sort by the next column (header click: reverse)",
+        "Next order: needs you first (default), created, last activity, status, events, issue",
         show=False,
     ),
     KeyAction("pause", "p", "toggle_pause", "Pause", "Pause or resume live updates"),
