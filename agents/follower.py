@@ -94,6 +94,7 @@ class PaneFollower:
         self._lock = threading.RLock()
         self._wanted: str | None = None
         self._failed = False  # the wanted session was not found: not tried again until asked
+        self._fresh = False  # a capture is wanted although nothing was printed
         self._session: str | None = None  # the session the client was last sent to
         self._pane: str | None = None
         self._size = (0, 0)
@@ -125,6 +126,9 @@ class PaneFollower:
                 return
             self._wanted = session
             self._failed = False
+            # Followed again after a pause: the screen shown may be old and a quiet agent
+            # prints nothing to bring a capture, so one is taken now.
+            self._fresh = session is not None
         self._wake()
 
     def scrollback(self, lines: int = SCROLLBACK_LINES, timeout: float = 3.0) -> str | None:
@@ -199,8 +203,14 @@ class PaneFollower:
     def _steer(self) -> None:
         """Bring the client to the wanted session: start it, or switch it."""
         wanted = self._wanted
-        if wanted is None or (wanted == self._session and self._pane_known()) or self._failed:
+        if wanted is None or self._failed:
             return
+        if wanted == self._session and self._pane_known():
+            if self._fresh and self._pane is not None and not self._capturing:
+                self._fresh = False
+                self._capture(None)
+            return
+        self._fresh = False  # a switch asks for the pane, and the pane's reply for a capture
         with self._lock:
             if self._proc is None:
                 self._start_client(wanted)  # its pane is asked once it has attached

@@ -173,4 +173,7 @@ def test_idle_follower_sends_nothing_and_starts_nothing(lab: Lab) -> None:
         updates.wait(screen_of(name, "quiet agent here"))
         time.sleep(0.5)
         assert updates.items.empty()  # no output: no capture, no update
+        f.follow(None)  # the preview hidden, then shown again on the same quiet agent:
+        f.follow(name)  # its screen comes again, with nothing printed meanwhile
+        updates.wait(screen_of(name, "quiet agent here"))
         assert f.clients_started == 1
