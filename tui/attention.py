@@ -12,7 +12,7 @@ ones, then the finished ones; within a class nothing moves, so the table stays c
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import IntEnum
 from typing import Literal
@@ -157,6 +157,11 @@ class NeedsYouTracker:
             since = self._since(row)
             need = needs_you(row, now, self.stall_after, since, self.failure_grace)
             if need is not None:
+                kept = self.needs.get(key)
+                if kept is not None and kept.since is not None:
+                    # Still needing a person: waiting since it started to (a second failed call
+                    # must not move its row within the class, nor make it look fresh).
+                    need = replace(need, since=kept.since)
                 needs[key] = need
             classes[key] = attention_class(row, need)
         for gone in [key for key in statuses if key not in rows]:

@@ -148,6 +148,11 @@ def test_attention_order_needs_first_longest_waiting_then_working_then_finished(
         "closed",
     ]
     assert attention_class(rows["done"], None) == Attention.FINISHED
+    # Another failed call: still waiting since the first, its place kept.
+    rows["failed"] = row("failed", failed=True, heard=timedelta(seconds=30))
+    tracker.update(rows, NOW)
+    assert sorted(rows, key=lambda k: tracker.sort_key(rows[k])) == order
+    assert tracker.needs["failed"].since == NOW - timedelta(minutes=5)
     # New events on a working row do not move it; changing class does.
     generation = tracker.generation
     rows["work-old"] = row("work-old", created=timedelta(hours=2), heard=timedelta(seconds=1))

@@ -68,6 +68,7 @@ class AttachAgent:
         app = self.app
         try:
             with app.suspend():
+                print(f"codex-dash: {plan.message}", flush=True)  # before tmux takes the screen
                 error = run_suspended(plan)
         except SuspendNotSupported:
             app.notify(
