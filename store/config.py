@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from .errors import DatabaseError, ErrorCode
+from .timeutil import Clock, system_clock
 
 DEFAULT_FILE = "claude-codex.db"
 
@@ -42,6 +43,8 @@ class DatabaseConfig:
     # (a mistyped path, or a file deleted while the dashboard runs, must not become a new database).
     create: bool = True
     maintenance: MaintenanceSettings = field(default_factory=MaintenanceSettings)
+    # Not in the spec: where "now" comes from for every default timestamp and maintenance decision.
+    clock: Clock = field(default=system_clock, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         _check(isinstance(self.local_file, str) and bool(self.local_file), "local_file", "a path")

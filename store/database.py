@@ -43,7 +43,7 @@ from .records import (
     RelationshipRecord,
 )
 from .secrets import SecretBox
-from .timeutil import from_epoch, now_epoch
+from .timeutil import Clock, from_epoch, now_epoch
 from .transitions import TERMINAL_STATUSES, allowed_next, is_allowed
 
 log = logging.getLogger("codex_dash.store")
@@ -60,7 +60,6 @@ MAPPED_TABLES: dict[str, tuple[str, ...]] = {
 }
 
 STATUS_TOOL_NAME = "update_instance_status"
-MAX_EVENT_PAGE = 10_000
 
 
 class Database:
@@ -78,6 +77,14 @@ class Database:
         self._reader_list: list[sqlite3.Connection] = []
         self._reader_lock = threading.Lock()
         self._snapshot = False
+
+    @property
+    def clock(self) -> Clock:
+        """The one clock of this store: default timestamps and maintenance compare against it."""
+        return self.config.clock
+
+    def _now_epoch(self) -> int:
+        return now_epoch(self.config.clock)
 
     # --- connection management ------------------------------------------------------------------
 
@@ -391,7 +398,7 @@ class Database:
     # --- instances --------------------------------------------------------------------------------
 
     def create_instance(self, instance: InstanceRecord) -> str:
-        row = v.instance_row(instance, now=now_epoch())
+        row = v.instance_row(instance, now=self._now_epoch())
 
         def op(e: Any, con: sqlite3.Connection) -> str:
             if e.Instance.exists(id=row["id"]):
@@ -426,7 +433,7 @@ class Database:
     def update_instance(self, instance_id: str, updates: dict[str, Any]) -> None:
         instance_id = v.identifier("id", instance_id)
         row = v.instance_updates(updates)
-        row.setdefault("last_activity", now_epoch())
+        row.setdefault("last_activity", self._now_epoch())
 
         def op(e: Any, con: sqlite3.Connection) -> None:
             entity = self._instance_or_fail(e, instance_id)
@@ -447,7 +454,7 @@ class Database:
         """Status, last_activity, terminated_at and the status_change event: one transaction."""
         instance_id = v.identifier("id", instance_id)
         v.one_of("status", status, INSTANCE_STATUSES)
-        now = now_epoch()
+        now = self._now_epoch()
 
         def op(e: Any, con: sqlite3.Connection) -> None:
             entity = self._instance_or_fail(e, instance_id)
@@ -533,7 +540,7 @@ class Database:
 
     def log_mcp_event(self, event: MCPEventRecord) -> int:
         """Returns the new event's id."""
-        row = v.event_rows((event,), now=now_epoch())[0]
+        row = v.event_rows((event,), now=self._now_epoch())[0]
 
         def op(con: sqlite3.Connection) -> int:
             event_id = dialect.insert_event_if_instance(con, row)  # check and insert: one statement
@@ -547,7 +554,7 @@ class Database:
 
     def log_mcp_events(self, events: Iterable[MCPEventRecord]) -> int:
         """Many events in one transaction: all are written, or none. Returns how many."""
-        rows = v.event_rows(events, now=now_epoch())
+        rows = v.event_rows(events, now=self._now_epoch())
         if not rows:
             return 0
 
@@ -569,12 +576,14 @@ class Database:
     def get_mcp_events(
         self, instance_id: str, limit: int = 100, *, before_id: int | None = None
     ) -> list[MCPEventRecord]:
-        """Newest first (ties by id); `before_id` pages further back from an event already shown."""
+        """Newest first (ties by id); `before_id` pages further back from an event already shown.
+        Any limit is served: rows are read a page at a time (the default of 100 is the guard)."""
         instance_id = v.text("instance_id", instance_id, required=True, limit=v.MAX_ID)
-        limit = self._page_size(limit)
+        limit = v.integer("limit", limit, required=True)
         before_id = v.integer("before_id", before_id)
-        rows = self._raw_read(lambda con: dialect.latest_events(con, instance_id, limit, before_id))
-        return events_from_rows(rows)
+        return self._raw_read(
+            lambda con: events_from_rows(dialect.latest_events(con, instance_id, limit, before_id))
+        )
 
     def get_recent_mcp_events(
         self, since: datetime, limit: int | None = None
@@ -582,23 +591,13 @@ class Database:
         start = v.timestamp("since", since)
         if start is None:
             raise v.fail("since", "is required")
-        if limit is not None:
-            limit = self._page_size(limit)
-        rows = self._raw_read(lambda con: dialect.events_since(con, start, limit))
-        return events_from_rows(rows)
-
-    @staticmethod
-    def _page_size(limit: Any) -> int:
-        checked = v.integer("limit", limit, required=True)
-        assert checked is not None
-        if checked > MAX_EVENT_PAGE:
-            raise v.fail("limit", f"must be at most {MAX_EVENT_PAGE:,}; page with before_id")
-        return checked
+        limit = v.integer("limit", limit)
+        return self._raw_read(lambda con: events_from_rows(dialect.events_since(con, start, limit)))
 
     # --- relationships ----------------------------------------------------------------------------
 
     def create_relationship(self, relationship: RelationshipRecord) -> int:
-        row = v.relationship_row(relationship, now=now_epoch())
+        row = v.relationship_row(relationship, now=self._now_epoch())
 
         def op(e: Any, con: sqlite3.Connection) -> int:
             self._check_pair(e, row["parent_instance"], row["child_instance"])
@@ -683,7 +682,7 @@ class Database:
 
     def sync_github_issues(self, issues: Sequence[GitHubIssueRecord]) -> int:
         """Upsert many issues in one transaction; all or none. Returns how many."""
-        count, params = v.issue_params(issues, now=now_epoch())
+        count, params = v.issue_params(issues, now=self._now_epoch())
         if not count:
             return 0
 
@@ -724,7 +723,7 @@ class Database:
         value = v.config_value(value)
         encrypted = bool(v.boolean("encrypted", encrypted))
         stored = self._secrets.encrypt(value) if encrypted else value
-        now = now_epoch()
+        now = self._now_epoch()
 
         def op(e: Any, con: sqlite3.Connection) -> None:
             entity = e.UserConfig.get(key=key)

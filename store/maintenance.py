@@ -40,30 +40,45 @@ def backup_to_folder(
     progress: ProgressCallback | None = None,
 ) -> BackupResult:
     """A timestamped consistent backup; recorded in user_config unless the database is read-only."""
-    when = now or datetime.now(UTC)
+    when = _now(db, now)
     target_dir = Path(folder) if folder else default_backup_dir(db.path)
     target = target_dir / backup_name(db.path, when)
     counter = 1
     while target.exists():  # two backups in one second keep both
         target = target_dir / f"{Path(backup_name(db.path, when)).stem}-{counter}{BACKUP_SUFFIX}"
         counter += 1
-    result = db.backup(target, progress=progress)
+    return _recorded(db, db.backup(target, progress=progress), when)
+
+
+def _recorded(db: Database, result: BackupResult, when: datetime) -> BackupResult:
+    """The backup's file time and the store's record both say `when`: retention and "is one due"
+    read them later against the same clock, never against the machine's."""
+    moment = when.timestamp()
+    with contextlib.suppress(OSError):
+        os.utime(result.path, (moment, moment))
     if not db.read_only:
         with contextlib.suppress(DatabaseError):  # the backup itself succeeded; say so
             db.set_config(LAST_BACKUP_KEY, when.astimezone(UTC).isoformat(timespec="seconds"))
     return result
 
 
-def last_backup_time(db: Database, folder: str | os.PathLike[str] | None = None) -> datetime | None:
-    """From the store's record, else from the newest file in the backup folder."""
+def _now(db: Database, now: datetime | None) -> datetime:
+    return (now or db.clock()).astimezone(UTC)
+
+
+def last_backup_time(
+    db: Database, folder: str | os.PathLike[str] | None = None, *, now: datetime | None = None
+) -> datetime | None:
+    """From the store's record, else from the newest file in the backup folder. A file time in the
+    future of `now` (a backup written under another clock) is no evidence and is passed over."""
     recorded = None
     with contextlib.suppress(DatabaseError, ValueError):
         value = db.get_config(LAST_BACKUP_KEY)
         recorded = datetime.fromisoformat(value) if value else None
-    newest = None
-    files = list_backups(db.path, folder)
-    if files:
-        newest = datetime.fromtimestamp(files[-1].stat().st_mtime, UTC)
+    limit = _now(db, now).timestamp()
+    times = [p.stat().st_mtime for p in list_backups(db.path, folder)]
+    past = [t for t in times if t <= limit]
+    newest = datetime.fromtimestamp(max(past), UTC) if past else None
     candidates = [t for t in (recorded, newest) if t is not None]
     return max(candidates) if candidates else None
 
@@ -112,12 +127,7 @@ def backup_to(
     timestamped name; nothing means backups/ beside the database."""
     if target is None or os.path.isdir(target) or os.fspath(target).endswith(os.sep):
         return backup_to_folder(db, target, now=now)
-    when = now or datetime.now(UTC)
-    result = db.backup(target)
-    if not db.read_only:
-        with contextlib.suppress(DatabaseError):
-            db.set_config(LAST_BACKUP_KEY, when.astimezone(UTC).isoformat(timespec="seconds"))
-    return result
+    return _recorded(db, db.backup(target), _now(db, now))
 
 
 def prune_backups(
@@ -125,11 +135,11 @@ def prune_backups(
     folder: str | os.PathLike[str] | None,
     retention_days: int,
     *,
-    now: datetime | None = None,
+    now: datetime,
 ) -> list[Path]:
     """Delete this database's backups older than the retention; the newest one always stays, so
     a machine that was off for a month still has something to restore."""
-    cutoff = (now or datetime.now(UTC)).timestamp() - retention_days * 86_400
+    cutoff = now.timestamp() - retention_days * 86_400
     removed: list[Path] = []
     for path in list_backups(db_path, folder)[:-1]:
         with contextlib.suppress(FileNotFoundError):
@@ -151,7 +161,7 @@ def vacuum_recorded(db: Database, *, now: datetime | None = None) -> tuple[int, 
     after, each measured after a PASSIVE checkpoint (one that never waits for writers)."""
     before = _checkpointed_size(db)
     db.vacuum()
-    when = (now or datetime.now(UTC)).astimezone(UTC)
+    when = _now(db, now)
     db.set_config(LAST_VACUUM_KEY, when.isoformat(timespec="seconds"))
     return before, _checkpointed_size(db)
 
@@ -163,7 +173,7 @@ def _checkpointed_size(db: Database) -> int:
 
 
 def prune_older_than(db: Database, age: timedelta, *, now: datetime | None = None) -> int:
-    return db.prune_events((now or datetime.now(UTC)) - age)
+    return db.prune_events(_now(db, now) - age)
 
 
 @dataclass(slots=True)
@@ -208,8 +218,10 @@ def maintain(
     now: datetime | None = None,
 ) -> MaintenanceReport:
     """The spec's maintenance block, each step only when it is due (safe to run hourly)."""
-    when = now or datetime.now(UTC)
-    report = MaintenanceReport(settings=settings, last_backup=last_backup_time(db, folder))
+    when = _now(db, now)
+    report = MaintenanceReport(
+        settings=settings, last_backup=last_backup_time(db, folder, now=when)
+    )
     if settings.auto_backup and (
         report.last_backup is None or when - report.last_backup >= timedelta(days=1)
     ):

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
+Clock = Callable[[], datetime]
+"""Where "now" comes from: every comparison with the present goes through one, so tests can pin it
+(file times and database defaults included) and never meet the real clock."""
 
-def now_epoch() -> int:
-    return int(time.time())
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def now_epoch(clock: Clock = system_clock) -> int:
+    return int(clock().timestamp())
 
 
 def to_epoch(value: datetime | int | float) -> int:

@@ -242,7 +242,7 @@ class OverviewLoader:
                 self.db.count_events_since(now - timedelta(hours=1)),
             )
         if force or mark - self._backup[0] >= BACKUP_SECONDS:
-            self._backup = (mark, last_backup_time(self.db, self.backup_dir))
+            self._backup = (mark, last_backup_time(self.db, self.backup_dir, now=now))
         return Overview(
             rows=rows,
             status_counts=dict(Counter(r.status for r in records)),

@@ -10,7 +10,7 @@ import functools
 import os
 import sqlite3
 import urllib.parse
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import chain
 from typing import Any
 
@@ -241,28 +241,42 @@ def execute_many_rows(
         con.execute(sql_for(count % per_statement), params[whole:])
 
 
+READ_PAGE = 2_000  # rows fetched at a time by the reads that take any limit: memory stays flat
+
+
+def in_pages(cursor: sqlite3.Cursor, size: int = READ_PAGE) -> Iterator[tuple]:
+    """The rows of one statement (one consistent snapshot), fetched a page at a time, so a large
+    limit never holds every raw row beside the records made from them."""
+    while page := cursor.fetchmany(size):
+        yield from page
+
+
 def latest_events(
     con: sqlite3.Connection, instance_id: str, limit: int, before_id: int | None = None
-) -> list[tuple]:
+) -> Iterator[tuple]:
     """Newest first; equal timestamps ordered by id so pages are stable."""
     if before_id is None:
-        return con.execute(
-            f"{EVENT_SELECT} WHERE instance_id = ? ORDER BY timestamp DESC, id DESC LIMIT ?",
-            (instance_id, limit),
-        ).fetchall()
-    return con.execute(
-        f"{EVENT_SELECT} WHERE instance_id = ? AND (timestamp, id) < "
-        "(SELECT timestamp, id FROM mcp_events WHERE id = ?) "
-        "ORDER BY timestamp DESC, id DESC LIMIT ?",
-        (instance_id, before_id, limit),
-    ).fetchall()
+        return in_pages(
+            con.execute(
+                f"{EVENT_SELECT} WHERE instance_id = ? ORDER BY timestamp DESC, id DESC LIMIT ?",
+                (instance_id, limit),
+            )
+        )
+    return in_pages(
+        con.execute(
+            f"{EVENT_SELECT} WHERE instance_id = ? AND (timestamp, id) < "
+            "(SELECT timestamp, id FROM mcp_events WHERE id = ?) "
+            "ORDER BY timestamp DESC, id DESC LIMIT ?",
+            (instance_id, before_id, limit),
+        )
+    )
 
 
-def events_since(con: sqlite3.Connection, since: int, limit: int | None) -> list[tuple]:
+def events_since(con: sqlite3.Connection, since: int, limit: int | None) -> Iterator[tuple]:
     sql = f"{EVENT_SELECT} WHERE timestamp >= ? ORDER BY timestamp DESC, id DESC"
     if limit is None:
-        return con.execute(sql, (since,)).fetchall()
-    return con.execute(sql + " LIMIT ?", (since, limit)).fetchall()
+        return in_pages(con.execute(sql, (since,)))
+    return in_pages(con.execute(sql + " LIMIT ?", (since, limit)))
 
 
 def event_activity(con: sqlite3.Connection, after_id: int = 0) -> list[tuple]:

@@ -11,20 +11,33 @@ from rellab import cli, finish, integrity, make_event, make_instance, open_store
 from store import MaintenanceSettings
 from store.maintenance import (
     LAST_VACUUM_KEY,
+    last_backup_time,
     list_backups,
     maintain,
     parse_age,
 )
 
-NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)  # the in-process tests' pinned clock
 
 
-def seeded(path: Path, *, old_events: int = 0, new_events: int = 0) -> None:
-    db = open_store(path)
+class MovingClock:
+    """A pinned clock a test moves forward by hand; the store under test reads only this one."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def seeded(path: Path, now: datetime, *, old_events: int = 0, new_events: int = 0) -> None:
+    """Old events 40 days before `now`, new ones at `now`. The CLI tests pass the real time (the
+    `codex-dash` process they start reads the real clock); the in-process ones the pinned NOW."""
+    db = open_store(path, clock=lambda: now)
     try:
         db.create_instance(make_instance(id="m-a1", tmux_session="m-a1"))
         db.log_mcp_events(
-            [make_event("m-a1", timestamp=NOW - timedelta(days=40)) for _ in range(old_events)]
+            [make_event("m-a1", timestamp=now - timedelta(days=40)) for _ in range(old_events)]
             + [make_event("m-a1") for _ in range(new_events)]
         )
     finally:
@@ -32,7 +45,7 @@ def seeded(path: Path, *, old_events: int = 0, new_events: int = 0) -> None:
 
 
 def test_backup_to_default_folder_file_and_folder(db_path: Path, tmp_path: Path) -> None:
-    seeded(db_path, new_events=10)
+    seeded(db_path, datetime.now(UTC), new_events=10)
     default = cli("backup", "--db", str(db_path))
     to_file = cli("backup", "--db", str(db_path), "--to", str(tmp_path / "copy.db"))
     (tmp_path / "nightly").mkdir()
@@ -57,7 +70,7 @@ def test_backup_to_default_folder_file_and_folder(db_path: Path, tmp_path: Path)
 
 
 def test_vacuum_and_prune(db_path: Path) -> None:
-    seeded(db_path, old_events=30, new_events=5)
+    seeded(db_path, datetime.now(UTC), old_events=30, new_events=5)
     pruned = cli("prune", "--db", str(db_path), "--older-than", "30d")
     assert pruned.returncode == 0, pruned.stderr
     assert "deleted 30 events older than 30d" in pruned.stdout
@@ -79,7 +92,7 @@ def test_parse_age() -> None:
 
 
 def test_maintain_follows_the_settings(db_path: Path, tmp_path: Path) -> None:
-    seeded(db_path, old_events=20, new_events=3)
+    seeded(db_path, NOW, old_events=20, new_events=3)
     folder = tmp_path / "backups"
     folder.mkdir()
     stale = []
@@ -90,25 +103,48 @@ def test_maintain_follows_the_settings(db_path: Path, tmp_path: Path) -> None:
         os.utime(path, (moment, moment))
         stale.append(path)
     settings = MaintenanceSettings()
-    db = open_store(db_path)
+    clock = MovingClock(NOW)
+    db = open_store(db_path, clock=clock)  # maintain takes "now" from the store's clock
     try:
         # No recorded backup: the newest file (10 days old) is the last one, so one is due.
-        report = maintain(db, settings, folder=folder, now=NOW)
+        report = maintain(db, settings, folder=folder)
         assert report.backup is not None and Path(report.backup.path).exists()
+        assert Path(report.backup.path).stat().st_mtime == NOW.timestamp()  # the clock's time
         assert report.removed_backups == stale  # older than 7 days; the new one is the newest
         assert report.pruned_events == 20
         assert report.vacuumed is not None
-        again = maintain(db, settings, folder=folder, now=NOW + timedelta(hours=1))
+        clock.now = NOW + timedelta(hours=1)
+        again = maintain(db, settings, folder=folder)
         assert again.backup is None and again.vacuumed is None and again.pruned_events == 0
         assert "backup: not due" in again.lines()[0] and "vacuum: not due" in again.lines()[3]
-        later = maintain(db, settings, folder=folder, now=NOW + timedelta(days=2))
+        clock.now = NOW + timedelta(days=2)
+        later = maintain(db, settings, folder=folder)
         assert later.backup is not None and later.vacuumed is not None
         assert len(list_backups(db.path, folder)) == 2
         off = maintain(
             db, MaintenanceSettings(auto_backup=False), folder=folder, now=NOW + timedelta(days=9)
-        )
+        )  # an explicit `now` wins over the store's clock
         assert off.backup is None and "autoBackup is off" in off.lines()[0]
         assert len(list_backups(db.path, folder)) == 1  # retention, never the newest
+    finally:
+        db.disconnect()
+
+
+def test_a_backup_file_from_the_future_is_no_evidence(db_path: Path, tmp_path: Path) -> None:
+    """A file time later than the clock (written under another clock, or copied in) does not
+    make a backup look recent: with no record, one is due."""
+    seeded(db_path, NOW, new_events=1)
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    future = folder / "claude-codex-20990101-000000.db"
+    future.write_bytes(b"from elsewhere")
+    moment = (NOW + timedelta(days=400)).timestamp()
+    os.utime(future, (moment, moment))
+    db = open_store(db_path, clock=lambda: NOW)
+    try:
+        assert last_backup_time(db, folder) is None
+        assert maintain(db, MaintenanceSettings(), folder=folder).backup is not None
+        assert last_backup_time(db, folder) == NOW
     finally:
         db.disconnect()
 

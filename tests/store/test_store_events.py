@@ -120,12 +120,49 @@ def test_default_limit_is_100_newest(db, instance):
     assert len(db.get_mcp_events(instance, limit=7)) == 7
 
 
-@pytest.mark.parametrize("limit", [0, -1, 10_001, "10"])
+@pytest.mark.parametrize("limit", [0, -1, 2.5, "10", True])
 def test_bad_limit(db, instance, limit):
     assert (
         expect_error(ErrorCode.VALIDATION_FAILED, db.get_mcp_events, instance, limit).field
         == "limit"
     )
+
+
+def test_any_limit_is_served_whole_in_order(db, instance):
+    """The spec's interface takes any limit: past one read page (and past the old 10,000 cap)
+    the events come back whole, newest first, the same as paging with before_id."""
+    total = 12_345
+    db.log_mcp_events(
+        [make_event(instance, timestamp=T0 + timedelta(seconds=n // 3)) for n in range(total)]
+    )
+    everything = db.get_mcp_events(instance, limit=10**9)
+    assert len(everything) == total
+    assert len(db.get_mcp_events(instance, limit=10_001)) == 10_001
+    pages, before = [], None
+    while page := db.get_mcp_events(instance, limit=4_000, before_id=before):
+        pages.extend(e.id for e in page)
+        before = page[-1].id
+    assert [e.id for e in everything] == pages
+    assert len(db.get_recent_mcp_events(T0, limit=11_000)) == 11_000
+
+
+def test_a_large_limit_reads_in_pages(db, instance):
+    """Memory stays flat: beyond the records returned, a read holds only a page of raw rows
+    (all rows fetched at once held about as much again as the records)."""
+    import tracemalloc
+
+    db.log_mcp_events(
+        [make_event(instance, metadata={"n": n}, timestamp=T0) for n in range(20_000)]
+    )
+    db.get_mcp_events(instance, limit=10)  # the reader connection and its caches, made once
+    tracemalloc.start()
+    try:
+        events = db.get_mcp_events(instance, limit=50_000)
+        kept, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(events) == 20_000
+    assert peak - kept < kept * 0.2, (peak, kept)
 
 
 def test_before_id_pages_through_everything_once(db, instance):

@@ -19,8 +19,8 @@ SMALL = (80, 24)
 
 
 def make_app(path: str, *, read_only: bool = False) -> CodexDashApp:
-    config = DatabaseConfig(local_file=path, read_only=read_only)
-    return CodexDashApp(DatabaseGateway(config), clock=lambda: NOW, watch=False)
+    config = DatabaseConfig(local_file=path, read_only=read_only, clock=lambda: NOW)
+    return CodexDashApp(DatabaseGateway(config), clock=config.clock, watch=False)
 
 
 settled = settle_and_press

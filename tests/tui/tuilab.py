@@ -31,8 +31,11 @@ UNTIL_SECONDS = 15.0  # an upper bound for waiting on other processes; never a t
 def make_app(
     path: str, *, now: datetime, read_only: bool = False, watch: bool = False, **kwargs: Any
 ) -> CodexDashApp:
-    config = DatabaseConfig(local_file=path, read_only=read_only)
-    return CodexDashApp(DatabaseGateway(config), clock=lambda: now, watch=watch, **kwargs)
+    def clock() -> datetime:
+        return now
+
+    config = DatabaseConfig(local_file=path, read_only=read_only, clock=clock)
+    return CodexDashApp(DatabaseGateway(config), clock=clock, watch=watch, **kwargs)
 
 
 async def settle(app: CodexDashApp, pilot: Pilot) -> None:
@@ -56,9 +59,9 @@ async def until(
         await pilot.pause(0.05)
 
 
-def open_store(path: str) -> Database:
-    """A separate connection to the same file, to check what the app wrote."""
-    return initialize_database(DatabaseConfig(local_file=path))
+def open_store(path: str, now: datetime = NOW) -> Database:
+    """A separate connection to the same file, to check what the app wrote (on the pinned clock)."""
+    return initialize_database(DatabaseConfig(local_file=path, clock=lambda: now))
 
 
 def select(app: CodexDashApp, instance_id: str) -> None:
