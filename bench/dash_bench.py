@@ -232,7 +232,7 @@ class Probe:
         self.expect: Expect | None = None
         self.seen = asyncio.Event()
         self.wakes: list[float] = []
-        app.on_applied = self._on_applied
+        app.feed.on_applied = self._on_applied
 
     def _on_applied(self, _overview: Any) -> None:
         expect = self.expect
@@ -402,7 +402,7 @@ async def baseline_keys(plan: Plan) -> list[float]:
 async def in_process(db: str, plan: Plan, results: Results) -> None:
     from tui.app import CodexDashApp
     from tui.gateway import DatabaseGateway
-    from tui.watcher import DatabaseWatcher
+    from tui.live.wal_watcher import DatabaseWatcher
 
     ids = instance_ids(db)
     visible = ids[:10]
@@ -429,11 +429,11 @@ async def in_process(db: str, plan: Plan, results: Results) -> None:
                 busy, busy_wake = await probe_changes(probe, visible, plan.changes, 12, "b")
                 keys = await dashboard_keys(app, pilot, plan)
             finally:
-                app.on_applied = None
+                app.feed.on_applied = None
                 watcher.stop()
                 await asyncio.wait_for(watch_task, 5)
                 stop_writer(writer)
-            loads = app.loads_completed
+            loads = app.feed.loads_completed
             for group in ("reload", "detail", "watch"):  # writers still run: no load at exit
                 app.workers.cancel_group(app, group)
             await pilot.pause(0.1)

@@ -20,7 +20,6 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from agents import kill_agent, tmux
@@ -133,7 +132,7 @@ class Simulator:
         now = self.clock()
         if now - self._touched.get(instance.id, -1e9) > 5.0:
             self._touched[instance.id] = now
-            self.db.update_instance(instance.id, {"last_activity": datetime.now(UTC)})
+            self.db.update_instance(instance.id, {"last_activity": self.db.clock()})
 
     def _move_status(self) -> None:
         if not self._active:

@@ -11,6 +11,7 @@ import contextlib
 import os
 import sqlite3
 import time
+from collections.abc import Callable
 
 from .dialects import sqlite as dialect
 from .errors import DatabaseError, ErrorCode
@@ -22,7 +23,11 @@ def make_backup(
     target: str,
     busy_timeout: int,
     progress: dialect.ProgressCallback | None = None,
+    *,
+    copy: Callable[[str, dialect.ProgressCallback | None], None] | None = None,
 ) -> BackupResult:
+    """`copy(partial, progress)` fills the new file; by default SQLite's online backup of `source`
+    (a server's store passes its snapshot writer)."""
     target = os.path.abspath(os.path.expanduser(target))
     if os.path.isdir(target):
         raise DatabaseError(ErrorCode.BACKUP_FAILED, f"{target} is a folder; name the backup file")
@@ -40,7 +45,10 @@ def make_backup(
     partial = os.path.join(folder, f".{os.path.basename(target)}.partial-{os.getpid()}")
     started = time.monotonic()
     try:
-        dialect.copy_database(source, partial, busy_timeout=busy_timeout, progress=progress)
+        if copy is None:
+            dialect.copy_database(source, partial, busy_timeout=busy_timeout, progress=progress)
+        else:
+            copy(partial, progress)
         verdict = dialect.integrity_check(partial, busy_timeout=busy_timeout)
         if verdict != "ok":
             raise DatabaseError(
@@ -53,7 +61,7 @@ def make_backup(
     except DatabaseError:
         _remove(partial)
         raise
-    except (sqlite3.Error, OSError) as exc:
+    except (sqlite3.Error, OSError) as exc:  # a server's errors arrive as DatabaseError
         _remove(partial)
         if dialect.is_disk_full(exc) or getattr(exc, "errno", None) == 28:
             raise DatabaseError(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
@@ -10,6 +11,7 @@ from .errors import DatabaseError, ErrorCode
 from .timeutil import Clock, system_clock
 
 DEFAULT_FILE = "claude-codex.db"
+SERVER_SCHEMES = ("postgresql://", "postgres://")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +47,9 @@ class DatabaseConfig:
     maintenance: MaintenanceSettings = field(default_factory=MaintenanceSettings)
     # Not in the spec: where "now" comes from for every default timestamp and maintenance decision.
     clock: Clock = field(default=system_clock, repr=False, compare=False)
+    # Not in the spec: a PostgreSQL server (`postgresql://user:password@host:port/dbname`) instead
+    # of the file. It may hold a password: never in repr, logs or messages (see `display_name`).
+    server_url: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         _check(isinstance(self.local_file, str) and bool(self.local_file), "local_file", "a path")
@@ -61,12 +66,33 @@ class DatabaseConfig:
                 field="sync_url",
             )
 
+        if self.server_url is not None:
+            _check(is_server_url(self.server_url), "server_url", "a postgresql:// URL")
+
+    @property
+    def engine(self) -> str:
+        """The dialect's name: "postgres" for a server URL, else "sqlite"."""
+        return "postgres" if self.server_url else "sqlite"
+
     @property
     def path(self) -> str:
+        """The file; for a server, its URL without the password (safe to show)."""
+        if self.server_url:
+            return self.display_name
         return os.path.abspath(os.path.expanduser(self.local_file))
 
+    @property
+    def display_name(self) -> str:
+        return redact_url(self.server_url) if self.server_url else self.path
+
     def with_file(self, local_file: str) -> DatabaseConfig:
-        return replace(self, local_file=local_file)
+        return replace(self, local_file=local_file, server_url=None)
+
+    def with_target(self, target: str) -> DatabaseConfig:
+        """`--db`: a postgresql:// URL selects the server, anything else is a file or file: URL."""
+        if is_server_url(target):
+            return replace(self, server_url=target.strip())
+        return self.with_file(parse_database_url(target))
 
     @classmethod
     def from_env(
@@ -76,7 +102,10 @@ class DatabaseConfig:
         env = os.environ if environ is None else environ
         values: dict[str, object] = {}
         if "DATABASE_URL" in env:
-            values["local_file"] = parse_database_url(env["DATABASE_URL"])
+            if is_server_url(env["DATABASE_URL"]):
+                values["server_url"] = env["DATABASE_URL"].strip()
+            else:
+                values["local_file"] = parse_database_url(env["DATABASE_URL"])
         if "DATABASE_WAL_MODE" in env:
             values["enable_wal"] = parse_bool("DATABASE_WAL_MODE", env["DATABASE_WAL_MODE"])
         if "DATABASE_BUSY_TIMEOUT" in env:
@@ -95,6 +124,34 @@ class DatabaseConfig:
         return cls(**values)  # type: ignore[arg-type]
 
 
+def is_server_url(url: str) -> bool:
+    return isinstance(url, str) and url.strip().lower().startswith(SERVER_SCHEMES)
+
+
+def redact_url(url: str) -> str:
+    """The URL with its password (and any password= parameter) replaced by ***."""
+    parts = urllib.parse.urlsplit(url.strip())
+    netloc = parts.netloc
+    if "@" in netloc:
+        auth, host = netloc.rsplit("@", 1)
+        if ":" in auth:
+            auth = auth.split(":", 1)[0] + ":***"
+        netloc = f"{auth}@{host}"
+    query = "&".join(
+        f"{k}=***" if k.lower() == "password" else f"{k}={v}"
+        for k, v in urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
+    )
+    return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+
+
+def url_password(url: str) -> str | None:
+    parts = urllib.parse.urlsplit(url.strip())
+    for k, v in urllib.parse.parse_qsl(parts.query):
+        if k.lower() == "password":
+            return v
+    return urllib.parse.unquote(parts.password) if parts.password else None
+
+
 def parse_database_url(url: str) -> str:
     """`file:./x.db`, `file:///abs/x.db` or a plain path; remote URLs are not a local file."""
     url = url.strip()
@@ -108,7 +165,8 @@ def parse_database_url(url: str) -> str:
         raise _env_error(
             "DATABASE_URL",
             url.split("://")[0] + "://…",
-            "a local file (file:./claude-codex.db); remote databases go in TURSO_DATABASE_URL",
+            "a local file (file:./claude-codex.db) or a postgresql:// server URL "
+            "(libSQL/Turso URLs go in TURSO_DATABASE_URL)",
         )
     else:
         path = url

@@ -24,6 +24,8 @@ BACKUP_SUFFIX = ".db"
 
 
 def default_backup_dir(db_path: str) -> Path:
+    if "://" in db_path:  # a server: backups/ in the current folder
+        return Path.cwd() / "backups"
     return Path(db_path).resolve().parent / "backups"
 
 

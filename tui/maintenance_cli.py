@@ -16,6 +16,8 @@ from typing import NoReturn
 from store import Database, DatabaseError
 from store import maintenance as m
 
+from .command_line import add_db_option, fail, resolve_config
+
 COMMANDS = ("backup", "vacuum", "prune", "maintain")
 
 
@@ -31,8 +33,6 @@ class OneLineParser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .cli import add_db_option
-
     parser = OneLineParser(prog="codex-dash", description="codex-dash maintenance commands")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
     backup = sub.add_parser("backup", help="a consistent copy, safe while agents write")
@@ -52,8 +52,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run_command(args: Sequence[str]) -> int:
-    from .cli import fail, resolve_config
-
     path = "the database"
     try:
         options = build_parser().parse_args(list(args))

@@ -9,9 +9,8 @@ from __future__ import annotations
 import os
 import time
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from store import (
     Database,
@@ -23,14 +22,9 @@ from store import (
     RelationshipRecord,
 )
 from store.maintenance import LAST_BACKUP_KEY, last_backup_time
-
-Clock = Callable[[], datetime]
+from store.timeutil import Clock
 
 FIRST_PAGE = 60  # events of an instance first shown: a screenful or two, quick on a busy one
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 # What a reload re-reads, and how often (see docs/performance.md, Dashboard):

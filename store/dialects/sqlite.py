@@ -1,11 +1,12 @@
 """Everything specific to SQLite: connection pragmas, the hot-path SQL, backup, vacuum, integrity.
 
-A PostgreSQL backend replaces this module (JSONB, BOOLEAN, no unixepoch(), its own migrations);
-nothing outside `store/dialects/` writes SQL text except the plain migration files.
+`store.dialects.postgres` is the same seam for a PostgreSQL server; the store core calls only the
+names both define. Nothing outside `store/dialects/` writes SQL text except the migration files.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sqlite3
@@ -14,7 +15,227 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import chain
 from typing import Any
 
+NAME = "sqlite"
 PROVIDER = "sqlite"
+DRIVER_ERROR = sqlite3.Error
+Connection = sqlite3.Connection
+
+
+# --- the seam: what the store core asks of every engine -----------------------------------------
+
+
+def marks(count: int) -> str:
+    return ", ".join("?" * count)
+
+
+def open_plain(config: Any, *, read_only: bool) -> sqlite3.Connection:
+    """An autocommit connection for migrations, the read paths and change checks."""
+    return connect_plain(
+        config.path,
+        busy_timeout=config.busy_timeout,
+        enable_wal=config.enable_wal and not read_only,
+        read_only=read_only,
+    )
+
+
+def bind_pony(pony: Any, config: Any) -> None:
+    """Pony bound to the file: pragmas on every connection it opens (registered before bind)."""
+
+    @pony.on_connect(provider="sqlite")
+    def _pragmas(_db: Any, con: sqlite3.Connection) -> None:
+        apply_pragmas(
+            con,
+            busy_timeout=config.busy_timeout,
+            enable_wal=config.enable_wal,
+            read_only=config.read_only,
+        )
+
+    pony.bind(provider=provider_for(config.read_only), filename=config.path)
+
+
+def run_raw_write(pony: Any, operation: Callable[[sqlite3.Connection], Any]) -> Any:
+    """`operation(connection)` in BEGIN IMMEDIATE on this thread's Pony connection, without a
+    db_session around it (its bookkeeping cost more than the insert itself)."""
+    pool = pony.provider.pool  # per-thread: .con is this thread's connection (or None)
+    con = pool.con
+    if con is None or pool.pid != os.getpid():  # Pony's own checks, without its wrappers
+        con, is_new = pony.provider.connect()
+        if is_new:
+            pony.call_on_connect(con)
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        result = operation(con)
+        con.execute("COMMIT")
+    except BaseException:
+        if con.in_transaction:
+            con.execute("ROLLBACK")
+        raise
+    return result
+
+
+def session_started(con: Any) -> int | None:
+    """A transaction id whose commit status can be asked later: none needed for a local file
+    (a commit either returns or raises; no answer can be lost on the way)."""
+    return None
+
+
+def lock_rows_sql() -> str:
+    """What a SELECT appends to lock the rows it reads: BEGIN IMMEDIATE already serialises."""
+    return ""
+
+
+def table_exists(con: sqlite3.Connection, name: str) -> bool:
+    row = con.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+    ).fetchone()
+    return row is not None
+
+
+def fetch_rows(con: sqlite3.Connection, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+    return con.execute(sql, params).fetchall()
+
+
+def execute(con: sqlite3.Connection, sql: str, params: Sequence[Any] = ()) -> int:
+    return con.execute(sql, params).rowcount
+
+
+CREATE_MIGRATIONS_TABLE = (
+    "CREATE TABLE IF NOT EXISTS codex_dash_migrations (version INTEGER PRIMARY KEY, "
+    "name TEXT NOT NULL, checksum TEXT NOT NULL, "
+    "applied_at INTEGER NOT NULL DEFAULT (unixepoch()));"
+)
+
+
+@contextlib.contextmanager
+def migration_lock(con: sqlite3.Connection) -> Iterator[None]:
+    """One migration's transaction, exclusive against other processes (BEGIN IMMEDIATE)."""
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def run_script(con: sqlite3.Connection, sql: str) -> None:
+    """Statement by statement (executescript would COMMIT the transaction first)."""
+    for statement in split_statements(sql):
+        con.execute(statement)
+
+
+def split_statements(sql: str) -> list[str]:
+    statements, current = [], ""
+    for line in sql.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            if current.strip() and not _only_comments(current):
+                statements.append(current.strip())
+            current = ""
+    if current.strip() and not _only_comments(current):
+        raise sqlite3.OperationalError(
+            f"incomplete SQL statement at the end: {current.strip()[:80]!r}"
+        )
+    return statements
+
+
+def _only_comments(sql: str) -> bool:
+    return all(not line.strip() or line.strip().startswith("--") for line in sql.splitlines())
+
+
+def change_token(con: sqlite3.Connection) -> int:
+    """Cheap "did anything change": data_version (another connection's commits only)."""
+    return data_version(con)
+
+
+def is_standby(con: sqlite3.Connection) -> bool:
+    return False
+
+
+def is_connection_lost(exc: BaseException) -> bool:
+    return False
+
+
+def is_connection_lost_on(con: sqlite3.Connection) -> bool:
+    return False
+
+
+def commit_status(config: Any, txid: int) -> str | None:
+    return None  # never asked: session_started gives no transaction id
+
+
+BACKUP_BY_FILE_COPY = True  # the online backup API copies the file's pages (copy_database)
+
+
+def checkpoint_store(config: Any, mode: str = "PASSIVE") -> tuple[int, int, int]:
+    con = open_plain(config, read_only=False)
+    try:
+        return checkpoint(con, mode)
+    finally:
+        con.close()
+
+
+def storage_sizes(config: Any, reader: Callable[[], Any]) -> tuple[int, int]:
+    """Bytes of the file and of its -wal (0 when absent)."""
+    return _size(config.path), _size(config.path + "-wal")
+
+
+@contextlib.contextmanager
+def snapshot(con: sqlite3.Connection) -> Iterator[None]:
+    """One read transaction: every table read in it sees the same commit (WAL)."""
+    con.execute("BEGIN")
+    try:
+        yield
+    finally:
+        con.execute("ROLLBACK")
+
+
+@contextlib.contextmanager
+def bulk_load(con: sqlite3.Connection) -> Iterator[None]:
+    """A copy's writes in one BEGIN IMMEDIATE: all of it or none."""
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def read_table(
+    con: sqlite3.Connection, table: str, columns: Sequence[str], key: str, chunk: int
+) -> Iterator[list[tuple]]:
+    cursor = con.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY {key}")
+    while True:
+        rows = cursor.fetchmany(chunk)
+        if not rows:
+            return
+        yield rows
+
+
+def write_rows(
+    con: sqlite3.Connection, table: str, columns: Sequence[str], rows: Sequence[tuple]
+) -> None:
+    """Rows from any engine as they are (sqlite3 stores a bool as 0/1, JSON text as text)."""
+    con.executemany(
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks(len(columns))})", rows
+    )
+
+
+def after_bulk_load(con: sqlite3.Connection) -> None:
+    """Nothing: AUTOINCREMENT's sqlite_sequence follows explicit ids by itself."""
+
+
+def clear_tables(con: sqlite3.Connection, tables: Sequence[str]) -> None:
+    for table in tables:
+        con.execute(f"DELETE FROM {table}")
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
 
 
 # --- connections -------------------------------------------------------------------------------
@@ -96,6 +317,10 @@ def provider_for(read_only: bool) -> Any:
 # --- errors --------------------------------------------------------------------------------------
 
 
+def root_error(exc: BaseException) -> BaseException:
+    return root_sqlite_error(exc)
+
+
 def root_sqlite_error(exc: BaseException) -> BaseException:
     """Pony wraps driver errors; walk to the sqlite3 one so its message and code are visible."""
     seen = set()
@@ -110,6 +335,16 @@ def root_sqlite_error(exc: BaseException) -> BaseException:
             continue
         current = current.__cause__ or current.__context__
     return exc
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """Busy: another writer holds the lock (retried with backoff within busy_timeout)."""
+    return is_locked(exc)
+
+
+def is_read_only_error(exc: BaseException) -> bool:
+    message = str(root_sqlite_error(exc)).lower()
+    return "readonly" in message or "read-only" in message
 
 
 def is_locked(exc: BaseException) -> bool:

@@ -1,24 +1,71 @@
-"""Shared fixtures for the store tests: real SQLite files in tmp_path, real processes, no mocks."""
+"""Shared fixtures for the store tests: real SQLite files in tmp_path, a real PostgreSQL server,
+real processes, no mocks.
+
+Every test that takes `db` (or a fixture built on it) runs on both engines: `engine` is
+parametrized sqlite/postgres here, once, for the whole suite. A test that also takes `db_path` or
+`open_db`, or is marked `sqlite_only`, is about the SQLite file itself and runs on SQLite only.
+"""
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from pglab import PgServer
 from testkit import T0, make_instance
 
 from store import Database, DatabaseConfig, initialize_database
 
+FILE_FIXTURES = frozenset({"db_path", "open_db"})
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "engine" not in metafunc.fixturenames:
+        return
+    own = set(inspect.signature(metafunc.function).parameters)
+    if own & FILE_FIXTURES or metafunc.definition.get_closest_marker("sqlite_only"):
+        metafunc.parametrize("engine", ["sqlite"], indirect=True)
+    else:
+        metafunc.parametrize("engine", ["sqlite", "postgres"], indirect=True)
+
 
 @pytest.fixture
-def open_db(db_path: Path) -> Iterator[Callable[..., Database]]:
-    """`open_db(path=None, **config)`: a connected Database, disconnected after the test."""
+def engine(request: pytest.FixtureRequest) -> str:
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_server: PgServer) -> str:
+    """A migrated database: each test's is a copy (CREATE DATABASE ... TEMPLATE, ~10 ms)."""
+    name = pg_server.create_database()
+    initialize_database(DatabaseConfig(server_url=pg_server.url(name))).disconnect()
+    return name
+
+
+@pytest.fixture
+def pg_url(request: pytest.FixtureRequest) -> str:
+    """A fresh migrated database on the test server."""
+    server: PgServer = request.getfixturevalue("pg_server")
+    name = server.create_database(template=request.getfixturevalue("pg_template"))
+    return server.url(name)
+
+
+@pytest.fixture
+def open_db(
+    db_path: Path, engine: str, request: pytest.FixtureRequest
+) -> Iterator[Callable[..., Database]]:
+    """`open_db(path=None, **config)`: a connected Database, disconnected after the test.
+    On the postgres engine every call opens the test's one database (path is ignored)."""
     opened: list[Database] = []
+    url = request.getfixturevalue("pg_url") if engine == "postgres" else None
 
     def _open(path: Path | str | None = None, **config: Any) -> Database:
+        if url is not None:
+            config.setdefault("server_url", url)
         db = initialize_database(DatabaseConfig(local_file=str(path or db_path), **config))
         opened.append(db)
         return db

@@ -22,6 +22,7 @@ from store import (
     DatabaseError,
     InstanceRecord,
     MCPEventRecord,
+    RelationshipRecord,
     initialize_database,
 )
 
@@ -58,13 +59,81 @@ def drop_to_nobody() -> None:
     assert os.geteuid() == NOBODY and os.getegid() == NOBODY
 
 
+def _config(target: str, **settings: object) -> DatabaseConfig:
+    """A file path, or a postgresql:// URL (the PostgreSQL tests run the same commands)."""
+    return DatabaseConfig(**settings).with_target(target)  # type: ignore[arg-type]
+
+
+def _attempt(call: object) -> dict:
+    try:
+        return {"ok": call()}  # type: ignore[operator]
+    except DatabaseError as exc:
+        return {"error_code": exc.code, "message": exc.message}
+
+
+def cmd_race(target: str, go_file: str, operation: str, *args: str) -> dict:
+    """One contested write at the go signal: its result, or the spec's error code."""
+    db = initialize_database(_config(target, busy_timeout=10_000))
+    db.list_instances()  # connected and warm before the race
+    calls = {
+        "relate": lambda: db.create_relationship(
+            RelationshipRecord(
+                parent_instance=args[0], child_instance=args[1], relationship_type=args[2]
+            )
+        ),
+        "status": lambda: db.update_instance_status(args[0], args[1]),
+        "delete": lambda: db.delete_instance(args[0]),
+        "create": lambda: db.create_instance(
+            InstanceRecord(
+                id=args[0],
+                type="coding",
+                status="started",
+                worktree_path="/w",
+                branch_name="b",
+                tmux_session="s",
+            )
+        ),
+    }
+    wait_for(go_file)
+    try:
+        return _attempt(calls[operation])
+    finally:
+        db.disconnect()
+
+
+def cmd_write_through(target: str, instance_id: str, count: str, go_file: str) -> dict:
+    """Log `count` numbered events, going on after failures (a server restart): which seqs were
+    reported written, and the codes of the failures."""
+    db = initialize_database(_config(target, busy_timeout=3000))
+    Path(go_file + ".ready").touch()
+    written, failures = [], []
+    for seq in range(int(count)):
+        if os.path.exists(go_file + ".stop"):
+            break
+        try:
+            db.log_mcp_event(
+                MCPEventRecord(
+                    instance_id=instance_id,
+                    tool_name="through",
+                    success=True,
+                    metadata={"seq": seq},
+                )
+            )
+            written.append(seq)
+        except DatabaseError as exc:
+            failures.append([seq, exc.code, exc.message[:200]])
+            time.sleep(0.05)
+    db.disconnect()
+    return {"written": written, "failures": failures}
+
+
 def wait_for(go_file: str) -> None:
     while not os.path.exists(go_file):
         time.sleep(0.005)
 
 
 def cmd_events(path: str, instance_id: str, count: str, go_file: str, worker: str) -> dict:
-    db = initialize_database(DatabaseConfig(local_file=path, busy_timeout=5000))
+    db = initialize_database(_config(path, busy_timeout=5000))
     wait_for(go_file)
     errors = []
     for seq in range(int(count)):
@@ -84,7 +153,7 @@ def cmd_events(path: str, instance_id: str, count: str, go_file: str, worker: st
 
 
 def cmd_statuses(path: str, instance_id: str, count: str, go_file: str) -> dict:
-    db = initialize_database(DatabaseConfig(local_file=path, busy_timeout=5000))
+    db = initialize_database(_config(path, busy_timeout=5000))
     wait_for(go_file)
     errors = []
     for step in range(int(count)):
@@ -98,13 +167,13 @@ def cmd_statuses(path: str, instance_id: str, count: str, go_file: str) -> dict:
 
 def cmd_init(path: str, go_file: str) -> dict:
     wait_for(go_file)
-    db = initialize_database(DatabaseConfig(local_file=path, busy_timeout=5000))
+    db = initialize_database(_config(path, busy_timeout=5000))
     db.disconnect()
     return {"ok": True}
 
 
 def cmd_write_until(path: str, instance_id: str, stop_file: str, ready_file: str) -> dict:
-    db = initialize_database(DatabaseConfig(local_file=path, busy_timeout=5000))
+    db = initialize_database(_config(path, busy_timeout=5000))
     written = 0
     while not os.path.exists(stop_file):
         db.log_mcp_event(
@@ -120,7 +189,7 @@ def cmd_write_until(path: str, instance_id: str, stop_file: str, ready_file: str
 
 
 def cmd_open(path: str, read_only: str) -> dict:
-    db = initialize_database(DatabaseConfig(local_file=path, read_only=read_only == "ro"))
+    db = initialize_database(_config(path, read_only=read_only == "ro"))
     try:
         return {
             "instances": [i.id for i in db.list_instances()],
@@ -166,6 +235,8 @@ COMMANDS = {
     "write_until": cmd_write_until,
     "open": cmd_open,
     "whoami": cmd_whoami,
+    "race": cmd_race,
+    "write_through": cmd_write_through,
 }
 
 

@@ -17,8 +17,8 @@ from store_helpers import (
     start_worker,
 )
 
-from migrations.runner import discover
 from store import ErrorCode
+from store.migrate import discover
 
 SPEC_INDEXES = (
     "idx_mcp_events_instance_id",
