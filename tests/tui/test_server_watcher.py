@@ -14,7 +14,10 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 from pglab import PgServer, running_server
 
-from tui.server_watcher import CHANGES_CHANNEL, LinkState, ServerChangeWatcher
+from store import DatabaseConfig
+from store.dialects.postgres import CHANNEL
+from tui.live.change_source import LinkState
+from tui.live.server_watcher import ServerChangeWatcher
 
 pytestmark = pytest.mark.anyio
 WAKE_TIMEOUT = 10.0  # an upper bound on a loaded machine; a wake takes milliseconds
@@ -22,7 +25,7 @@ WAKE_TIMEOUT = 10.0  # an upper bound on a loaded machine; a wake takes millisec
 NOTIFYING_TABLE = f"""
 CREATE TABLE t (x int);
 CREATE FUNCTION t_changed() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN PERFORM pg_notify('{CHANGES_CHANNEL}', ''); RETURN NULL; END $$;
+BEGIN PERFORM pg_notify('{CHANNEL}', ''); RETURN NULL; END $$;
 CREATE TRIGGER t_changed AFTER INSERT OR UPDATE OR DELETE ON t
 FOR EACH STATEMENT EXECUTE FUNCTION t_changed();
 """
@@ -37,6 +40,10 @@ with con, con.cursor() as cur:
 
 def commit_from_another_process(url: str) -> None:
     subprocess.run([sys.executable, "-c", COMMIT, url], check=True, timeout=60)
+
+
+def server(url: str) -> DatabaseConfig:
+    return DatabaseConfig().with_target(url)
 
 
 class Seen:
@@ -69,7 +76,7 @@ class Seen:
 @contextlib.asynccontextmanager
 async def watching(url: str) -> AsyncIterator[tuple[ServerChangeWatcher, Seen]]:
     seen = Seen()
-    watcher = ServerChangeWatcher(url, seen.change, seen.state, standby_poll=0.05)
+    watcher = ServerChangeWatcher(server(url), seen.change, seen.state, standby_poll=0.05)
     task = asyncio.create_task(watcher.run())
     try:
         await seen.until(lambda: seen.states, "the first state")
@@ -104,7 +111,7 @@ async def test_quiet_server_gives_no_wakes(notifying_db: str) -> None:
 
 async def test_stop_is_prompt_and_ends_the_thread(notifying_db: str) -> None:
     seen = Seen()
-    watcher = ServerChangeWatcher(notifying_db, seen.change, seen.state)
+    watcher = ServerChangeWatcher(server(notifying_db), seen.change, seen.state)
     task = asyncio.create_task(watcher.run())
     await seen.until(lambda: seen.states, "the first state")
     started = time.monotonic()

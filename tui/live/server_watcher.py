@@ -1,6 +1,6 @@
 """Wake the dashboard when another machine commits to the PostgreSQL server.
 
-On a primary the store's triggers send one NOTIFY per writing transaction on `CHANGES_CHANNEL`
+On a primary the store's triggers send one NOTIFY per writing transaction on the dialect's CHANNEL
 (PostgreSQL folds equal notifications of one transaction into one): a thread LISTENs on its own
 long-lived connection and wakes the app's reload loop, which coalesces a burst into one reload,
 as the SQLite folder watcher does. A hot standby refuses LISTEN (and NOTIFY is not replicated):
@@ -21,14 +21,15 @@ import os
 import select
 import threading
 from collections.abc import Awaitable, Callable
-from enum import Enum
 from typing import Any
-from urllib.parse import urlsplit
 
-CHANGES_CHANNEL = "codex_dash_changes"
+from store import DatabaseConfig
+from store.config import url_password
+
+from .change_source import LinkState
+
 STANDBY_POLL_SECONDS = 0.1  # a look at the replay position; ~0.1 ms of server time each
 HEARTBEAT_SECONDS = 5.0  # with no notification for this long, ask the server if it is there
-CONNECT_TIMEOUT_SECONDS = 3
 BACKOFF_FIRST_SECONDS = 0.25
 BACKOFF_MAX_SECONDS = 5.0
 JOIN_SECONDS = 2.0
@@ -41,25 +42,19 @@ KEEPALIVES = {
 }
 
 
-class LinkState(Enum):
-    CONNECTING = "CONNECTING"
-    LIVE = "LIVE"
-    DISCONNECTED = "DISCONNECTED"
-
-
 class ServerChangeWatcher:
     """`run()` on the app's loop until `stop()`; `on_change` is called (one call at a time) after
     commits, `on_state` whenever the link's state changes. Both run on the app's event loop."""
 
     def __init__(
         self,
-        dsn: str,
+        config: DatabaseConfig,
         on_change: Callable[[], Awaitable[None] | None],
         on_state: Callable[[LinkState, str], None] | None = None,
         *,
         standby_poll: float = STANDBY_POLL_SECONDS,
     ) -> None:
-        self._dsn = dsn
+        self._config = config
         self._on_change = on_change
         self._on_state = on_state
         self._standby_poll = standby_poll
@@ -159,20 +154,16 @@ class ServerChangeWatcher:
             report(state, why)
 
     def _connect(self) -> Any:
-        import psycopg2
+        """The store's own way in (timeouts, keepalives for a silently dropped link, read-only
+        session): the dialect owns how to reach the server, this thread what to do there."""
+        from store.dialects import postgres
 
-        con = psycopg2.connect(
-            self._dsn,
-            connect_timeout=CONNECT_TIMEOUT_SECONDS,
-            application_name="codex-dash watcher",
-            **KEEPALIVES,
-        )
-        con.autocommit = True
+        con = postgres.open_plain(self._config, read_only=True)
         with con.cursor() as cur:
             cur.execute("SELECT pg_is_in_recovery()")
             self.standby = bool(cur.fetchone()[0])
             if not self.standby:
-                cur.execute(f"LISTEN {CHANGES_CHANNEL}")
+                cur.execute(f"LISTEN {postgres.CHANNEL}")
         return con
 
     def _listen(self, con: Any, wake: Callable[[], None]) -> None:
@@ -206,5 +197,5 @@ class ServerChangeWatcher:
         """The driver's first line, which names the cause; the password never shows."""
         lines = str(exc).strip().splitlines()
         text = lines[0] if lines else type(exc).__name__
-        password = urlsplit(self._dsn).password if "://" in self._dsn else None
+        password = url_password(self._config.server_url or "")
         return text.replace(password, "***") if password else text
