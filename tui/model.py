@@ -128,7 +128,10 @@ class OverviewLoader:
     def check_file(self) -> None:
         """A long-lived connection keeps reading a deleted or replaced file's old inode without
         noticing. Compare the path's inode with the one opened: missing is an error (never create
-        an empty database in its place); a different file is reopened, and counted from scratch."""
+        an empty database in its place); a different file is reopened, and counted from scratch.
+        A server has no file to replace: its lost connections are the store's to make again."""
+        if self.db.config.server_url is not None:
+            return
         current = file_identity(self.db.path)
         if current is None:
             raise DatabaseError(

@@ -30,6 +30,7 @@ class HeaderStatus:
             snapshot=app.gateway.is_snapshot,
             problem=feed.problem,
             db_name=display_path(app.gateway.config.path),
+            disconnected=feed.link_reason if feed.disconnected else None,
         )
         instances = app.query_one("#instances")
         if feed.overview is not None:
