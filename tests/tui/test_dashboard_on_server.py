@@ -96,7 +96,7 @@ async def test_server_restart_keeps_the_data_says_disconnected_and_comes_back(
             await until(pilot, lambda: app.feed.disconnected, what="DISCONNECTED")
             await pilot.pause(0.3)
             text = header(app)
-            assert "DISCONNECTED" in text and "reconnecting" in text
+            assert "DISCONNECTED" in text and "retrying" in text and "data as of 12:00:00" in text
             assert "OFFLINE" not in text and "started" in text  # the last counts stay
             assert app.table.row_count == 15  # the last data stays
             await asyncio.to_thread(server.start)

@@ -53,7 +53,9 @@ class StatusHeader(Static):
             line.append(" OFFLINE ", style="bold white on red")
         elif disconnected is not None:
             line.append(" ⚠ DISCONNECTED ", style="bold white on red")
-            line.append(" reconnecting…", style="red")
+            line.append(" retrying", style="red")
+            if overview is not None:
+                line.append(f" · data as of {clock_time(overview.loaded_at, now)}", style="yellow")
         elif live:
             line.append(" ● LIVE ", style="bold black on green")
         else:
@@ -90,8 +92,7 @@ class StatusHeader(Static):
             second.append("│ ", style="dim")
             second.append(f"events {overview.events_last_minute}/min {overview.events_last_hour}/h")
             if disconnected is not None:
-                second.append(f"  │ as of {clock_time(overview.loaded_at, now)}", style="yellow")
-                second.append(f" · {disconnected}", style="red")
+                second.append(f"  │ {disconnected}", style="red")
         else:
             second.append(" loading…", style="dim")
         content = Text("\n").join([line, second])
