@@ -5,6 +5,7 @@ agent that runs on another machine."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -163,3 +164,33 @@ async def test_kill_refuses_an_agent_of_another_machine(server_url: str, tmux_so
             assert check.get_instance(chosen).status in before
         finally:
             check.disconnect()
+
+
+async def test_backup_key_writes_the_server_as_a_sqlite_file(
+    server_url: str, tmp_path: Path
+) -> None:
+    """`b` on a server: one consistent snapshot written as a claude-codex.db file that opens
+    offline, and the header's last backup follows."""
+    folder = tmp_path / "backups"
+    app = server_app(server_url, backup_dir=str(folder))
+    async with app.run_test(size=SIZE) as pilot:
+        notes = record_notifications(app)
+        await settle(app, pilot)
+        assert "backup never" in header(app)
+        await pilot.press("b")
+        await until(pilot, lambda: bool(notes.matching("backup")), what="the backup notice")
+        await settle(app, pilot)
+        assert notes.matching("Backup written"), notes.texts()
+        assert "backup never" not in header(app)
+    (written,) = folder.glob("*.db")
+    con = sqlite3.connect(written)
+    try:
+        assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert con.execute("SELECT count(*) FROM instances").fetchone() == (15,)
+    finally:
+        con.close()
+    offline = initialize_database(DatabaseConfig(local_file=str(written), read_only=True))
+    try:
+        assert len(offline.list_instances()) == 15
+    finally:
+        offline.disconnect()
