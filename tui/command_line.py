@@ -1,15 +1,32 @@
-"""What the two command lines share: the dashboard's (tui/cli.py) and the maintenance
-subcommands' (tui/maintenance_cli.py). Both take `--db`, resolve it the same way, and report
-every failure as one `codex-dash: ...` line with exit code 2, never a traceback."""
+"""What the command lines share: the dashboard's (tui/cli.py), the maintenance subcommands'
+(tui/maintenance_cli.py) and `copy` (tui/copy_cli.py). They take `--db` and resolve it the same
+way, and report every failure as one `codex-dash: ...` line with exit code 2, never a traceback
+(cron mail wants one line)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from typing import NoReturn
 
 from store import DatabaseConfig
 
 EXIT_USAGE = 2
+
+
+class CommandError(Exception):
+    """A usage error: reported in one line like every other failure."""
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse prints usage plus the error over several lines; cron mail wants one."""
+
+    def error(self, message: str) -> NoReturn:
+        raise CommandError(message)
+
+
+def one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 def add_db_option(parser: argparse.ArgumentParser) -> None:

@@ -10,8 +10,7 @@ from collections.abc import Sequence
 from store import DatabaseConfig, DatabaseError, initialize_database
 from store.transfer import copy_database
 
-from .command_line import fail
-from .maintenance_cli import CommandError, OneLineParser, one_line
+from .command_line import CommandError, OneLineParser, fail, one_line
 
 
 def build_parser() -> argparse.ArgumentParser:

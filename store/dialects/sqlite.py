@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import chain
 from typing import Any
 
+from ..records import ActivityCursor
+
 NAME = "sqlite"
 PROVIDER = "sqlite"
 DRIVER_ERROR = sqlite3.Error
@@ -543,6 +545,16 @@ def status_change_times(con: sqlite3.Connection, after_id: int = 0) -> list[tupl
         "WHERE id > ? AND status_change IS NOT NULL GROUP BY +instance_id",
         (after_id,),
     ).fetchall()
+
+
+def activity_since(
+    con: sqlite3.Connection, cursor: ActivityCursor | None
+) -> tuple[list[tuple], ActivityCursor]:
+    """`event_activity` past the cursor. SQLite commits one writer at a time, so ids become
+    visible in order: the newest id read is the whole cursor."""
+    after = cursor.high if cursor is not None else 0
+    rows = event_activity(con, after)
+    return rows, ActivityCursor(max([after, *(row[2] for row in rows)]))
 
 
 def event_id_range(con: sqlite3.Connection) -> tuple[int, int]:

@@ -111,6 +111,36 @@ class InstanceActions:
         row = self._require_selection()
         if row is None:
             return
+        if self.app.gateway.config.server_url is not None:
+            # A shared server holds other machines' agents: look for the session here first.
+            self.app.run_worker(partial(self._kill_if_here, row), thread=True, group="kill")
+        else:
+            self._confirm_kill(row)
+
+    def _kill_if_here(self, row: InstanceRow) -> None:
+        """In a thread worker: a tmux look (a few ms) must not hold up the screen."""
+        from agents import tmux
+
+        app = self.app
+        record = row.record
+        try:
+            here = tmux.session_exists(record.tmux_session, socket=app.tmux_socket)
+        except tmux.TmuxError:
+            here = False
+        if here:
+            app.call_from_thread(self._confirm_kill, row)
+            return
+        app.call_from_thread(
+            app.notify,
+            f"{record.id} runs on another machine: its tmux session {record.tmux_session} is "
+            "not on this one, so K cannot stop it. Use K on the machine it runs on; t "
+            "terminates its record from anywhere.",
+            title="Not on this machine",
+            severity="warning",
+            timeout=10,
+        )
+
+    def _confirm_kill(self, row: InstanceRow) -> None:
         record = row.record
         pid = str(record.claude_pid) if record.claude_pid else "none recorded"
         body = Text.assemble(

@@ -9,7 +9,9 @@
 
 Pause (`p`) holds the view, and notes that changes are waiting; reload (`ctrl+r`) forces a full
 load. A database that cannot be read is reported in the header (`problem`) and tried again at the
-next request.
+next request. On a server the change source also reports its link (`link`): while it is
+DISCONNECTED the last data stays on screen, no load is tried (each would wait for a connect
+timeout), and the source's return to LIVE asks for the load that catches up.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import TYPE_CHECKING
 from store import DatabaseError
 
 from ..model import FIRST_PAGE, InstanceDetail, Overview, OverviewLoader
+from .change_source import LinkState
 from .load_tracking import LoadTracker
 
 if TYPE_CHECKING:
@@ -30,6 +33,7 @@ if TYPE_CHECKING:
     from .change_source import ChangeSource
 
 SAFETY_POLL_SECONDS = 2.0  # catches commits on file systems whose events watchfiles misses
+SERVER_SAFETY_POLL_SECONDS = 10.0  # a server announces commits itself; a look costs a round trip
 # Relative times ("3 minutes ago") and per-minute counts age; a tick re-renders the visible rows.
 CLOCK_REFRESH_SECONDS = 60.0
 
@@ -63,6 +67,8 @@ class LiveFeed:
         self.problem: str | None = None  # why the database cannot be read, for the header
         self.loader: OverviewLoader | None = None
         self.change_source: ChangeSource | None = None  # started after the first frame
+        self.link: LinkState | None = None  # a server's link (None on SQLite), and why
+        self.link_reason = ""
         self.loads_completed = 0
         # Benchmark and test hook: called after each overview is merged into the widgets (the
         # frame follows at Textual's next refresh). bench/dash_bench.py times live updates with it.
@@ -87,7 +93,9 @@ class LiveFeed:
         self.app.run_worker(self._reload_loop(), group="reload", exclusive=True)
         if self.watch:
             self.app.call_after_refresh(self._start_change_source)
-        self.app.set_interval(SAFETY_POLL_SECONDS, self.request_reload)
+        on_server = self.app.gateway.config.server_url is not None
+        poll = SERVER_SAFETY_POLL_SECONDS if on_server else SAFETY_POLL_SECONDS
+        self.app.set_interval(poll, self.request_reload)
         self.app.set_interval(CLOCK_REFRESH_SECONDS, self._clock_tick)
 
     def stop(self) -> None:
@@ -116,7 +124,9 @@ class LiveFeed:
         asks for."""
         from .change_source import change_source_for  # imported here, after the first frame
 
-        self.change_source = change_source_for(self.app.gateway.config, self.request_reload)
+        self.change_source = change_source_for(
+            self.app.gateway.config, self.request_reload, self._link_changed
+        )
         self.app.run_worker(self.change_source.run(), group="watch", exclusive=True)
         self.request_reload()
 
@@ -127,7 +137,17 @@ class LiveFeed:
 
     # --- requests ---------------------------------------------------------------------------------
 
+    def _link_changed(self, state: LinkState, reason: str) -> None:
+        self.link, self.link_reason = state, reason
+        self.app.header_status.refresh()
+
+    @property
+    def disconnected(self) -> bool:
+        return self.link is LinkState.DISCONNECTED
+
     def request_reload(self, force: bool = False) -> None:
+        if self.disconnected and not force:
+            return  # the link's return asks for the load that catches up
         if not self.live and not force:
             self.pending = True
             self.app.header_status.refresh()
