@@ -221,3 +221,27 @@ async def test_enter_on_an_event_opens_it_in_full(demo_db):
         await pilot.press("enter")
         await settle(app, pilot)
         assert isinstance(app.screen, EventDetailScreen)
+
+
+async def test_the_terminal_scrolls_back_and_searches_its_history(demo_db, tmux_socket):
+    start_agent(tmux_socket, "work-121-a1")
+    app = make_app(demo_db, now=NOW, tmux_socket=tmux_socket)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await select_settled(app, pilot, "work-121-a1")
+        await pilot.press("v")
+        await until(pilot, lambda: "work-121-a1 step 30" in terminal_text(app), what="output")
+        view = app.query_one(TerminalView)
+        view.focus()
+        await pilot.press("up")  # scrolling up from the live screen loads the scrollback
+        await until(pilot, lambda: view.history, what="the scrollback")
+        assert "is working" in terminal_text(app)  # its first line, long scrolled off the pane
+        await pilot.press("slash")  # searches the scrollback, not the instances
+        await settle(app, pilot)
+        assert not app.filter_line_open
+        await pilot.press(*"step 3", "enter")
+        await settle(app, pilot)
+        assert view.matches and all("step 3" in view._plain(i) for i in view.matches)
+        await pilot.press("escape")  # back to the live screen
+        await settle(app, pilot)
+        assert not view.history
