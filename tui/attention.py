@@ -119,6 +119,7 @@ class NeedsYouTracker:
         self.status_since: dict[str, datetime] = {}
         self._statuses: dict[str, str] = {}
         self._started = False
+        self._answers: dict[str, tuple[InstanceRow, Need | None, Attention, datetime | None]] = {}
         self.generation = 0  # bumped whenever a class changes: the order's cached keys go stale
 
     @property
@@ -147,7 +148,19 @@ class NeedsYouTracker:
         needs: dict[str, Need] = {}
         classes: dict[str, Attention] = {}
         statuses = self._statuses
+        kept_answers = self._answers
+        answers: dict[str, tuple[InstanceRow, Need | None, Attention, datetime | None]] = {}
         for key, row in rows.items():
+            # The same row object (no new event, no write) keeps its answer until the moment it
+            # could change with the clock alone (a stall, a failure's grace): a reload under
+            # load then costs a lookup per row, not the rules.
+            answer = kept_answers.get(key)
+            if answer is not None and answer[0] is row and (answer[3] is None or now < answer[3]):
+                answers[key] = answer
+                if answer[1] is not None:
+                    needs[key] = answer[1]
+                classes[key] = answer[2]
+                continue
             status = row.record.status
             previous = statuses.get(key)
             if previous is not None and previous != status:
@@ -163,7 +176,10 @@ class NeedsYouTracker:
                     # must not move its row within the class, nor make it look fresh).
                     need = replace(need, since=kept.since)
                 needs[key] = need
-            classes[key] = attention_class(row, need)
+            klass = attention_class(row, need)
+            classes[key] = klass
+            answers[key] = (row, need, klass, None if need is not None else self._due_at(row))
+        self._answers = answers
         for gone in [key for key in statuses if key not in rows]:
             del statuses[gone]
         fresh: list[Need] = []
@@ -193,6 +209,18 @@ class NeedsYouTracker:
             need = self.needs.get(key)
             return (0, _epoch(need.since if need else None), key)
         return (int(klass), -_epoch(row.record.created_at), key)
+
+    def _due_at(self, row: InstanceRow) -> datetime | None:
+        """When this row, unchanged, would start needing a person (None: not by the clock)."""
+        if row.record.status in FINISHED:
+            return None
+        if row.failing and row.last_event_at is not None:
+            return row.last_event_at + self.failure_grace
+        if row.record.status == "started":
+            heard = _heard_from(row)
+            if heard is not None:
+                return heard + self.stall_after
+        return None
 
     def next_due(self, rows: Mapping[str, InstanceRow], now: datetime) -> timedelta | None:
         """How long until some instance that does not need a person now would, with no new

@@ -202,3 +202,24 @@ def test_the_loader_reads_when_each_status_changed(demo_db) -> None:
         assert NeedsYouTracker().time_in_status(third.rows[started.id], moved) == timedelta(0)
     finally:
         db.disconnect()
+
+
+def test_answers_kept_for_unchanged_rows_match_the_rules_as_the_clock_moves() -> None:
+    statuses = ["started", "waiting_review", "pr_merged", "terminated", "pr_created"]
+    rows = {
+        f"i{n}": row(
+            f"i{n}",
+            statuses[n % 5],
+            heard=timedelta(seconds=37 * n % 900),
+            failed=n % 7 == 0,
+        )
+        for n in range(200)
+    }
+    kept = NeedsYouTracker()
+    for step in range(0, 1200, 13):  # seconds: stalls and failure graces come due on the way
+        now = NOW + timedelta(seconds=step)
+        kept.update(rows, now)
+        fresh = NeedsYouTracker()
+        fresh.update(rows, now)
+        assert set(kept.needs) == set(fresh.needs), step
+        assert kept.classes == fresh.classes, step
