@@ -120,7 +120,10 @@ class NeedsYouTracker:
         self._statuses: dict[str, str] = {}
         self._started = False
         self._answers: dict[str, tuple[InstanceRow, Need | None, Attention, datetime | None]] = {}
-        self.generation = 0  # bumped whenever a class changes: the order's cached keys go stale
+        self.generation = 0  # bumped when the order takes new classes: cached keys go stale
+        self.auto_settle = True  # every class change goes into the order at once (tests)
+        self.order_stale = False  # classes changed since the order last took them
+        self._order: dict[str, tuple[int, float]] = {}
 
     @property
     def count(self) -> int:
@@ -187,15 +190,40 @@ class NeedsYouTracker:
             fresh = [need for key, need in needs.items() if key not in self.needs]
             fresh.sort(key=lambda need: _epoch(need.since))
         self._started = True
-        if classes != self.classes:
-            self.generation += 1
+        changed = classes != self.classes
         self.needs, self.classes = needs, classes
+        if changed:
+            self.order_stale = True
+            if self.auto_settle:
+                self.settle_order()
         return fresh
+
+    def settle_order(self) -> None:
+        """Take the current classes into the order. The app does this at most once a CALM
+        interval (tui/live/needs_you.py): under load instances change class at every reload,
+        and each move repaints the rows below it; batched, the table moves once a second."""
+        order: dict[str, tuple[int, float]] = {}
+        for key, klass in self.classes.items():
+            if klass == Attention.NEEDS_YOU:
+                need = self.needs.get(key)
+                order[key] = (0, _epoch(need.since if need else None))
+            else:
+                order[key] = (int(klass), 0.0)
+        self._order = order
+        self.order_stale = False
+        self.generation += 1
 
     def sort_key(self, row: InstanceRow) -> tuple[int, float, str]:
         """Attention order (ascending): needs-you by how long they have waited, then working and
-        finished ones newest created first. A row moves only when its class changes."""
+        finished ones newest created first. A row moves only when its class changes (as taken
+        into the order by `settle_order`)."""
         key = row.id
+        settled = self._order.get(key)
+        if settled is not None:
+            klass, since = settled
+            if klass == Attention.NEEDS_YOU:
+                return (0, since, key)
+            return (klass, -_epoch(row.record.created_at), key)
         klass = self.classes.get(key)
         if klass is None:
             heard = _heard_from(row)  # not yet seen by update: no clock, so no stall either

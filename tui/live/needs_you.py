@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from ..attention import DEFAULT_FAILURE_GRACE, DEFAULT_STALL, NeedsYouTracker, describe
 from ..model import Overview
 from ..notify import Notifier, NotifySettings
+
+CALM_SECONDS = 1.0  # rows change places at most this often (class changes batched)
 
 if TYPE_CHECKING:
     from textual.timer import Timer
@@ -36,6 +39,9 @@ class NeedsYouWatch:
     ) -> None:
         self.app = app
         self.tracker = NeedsYouTracker(stall_after, failure_grace)
+        self.tracker.auto_settle = False  # the order takes class changes once a CALM interval
+        self._settled_at = -1e9
+        self._settle_timer: Timer | None = None
         self.notifier = Notifier(
             settings or NotifySettings(),
             write=self._write,
@@ -43,7 +49,6 @@ class NeedsYouWatch:
             report=self._report,
         )
         self._timer: Timer | None = None
-        self._generation = self.tracker.generation
         # Start-up is learnt, not announced: the first overview has no event counts yet (so no
         # failures), and the one that brings them is start-up state too.
         self._counted = False
@@ -78,12 +83,33 @@ class NeedsYouWatch:
         fresh = tracker.update(overview.rows, self.app.now(), baseline=baseline)
         for need in fresh:
             self.notifier.notify(need, describe(need, tracker.stall_after))
-        if tracker.generation != self._generation:
-            self._generation = tracker.generation
-            self.app.table.attention_changed()
+        if tracker.order_stale:
+            if baseline:  # start-up state goes into the order at once: the first frames agree
+                self._settle()
+            else:
+                self._settle_soon()
         if tracker.count != before or fresh:
             self.app.header_status.refresh()
         self._schedule(overview)
+
+    def _settle_soon(self) -> None:
+        """Class changes reach the order at once after a quiet CALM interval, else batched at
+        its end: rows move at most once a CALM interval however busy the agents are."""
+        if self._settle_timer is not None:
+            return
+        wait = self._settled_at + CALM_SECONDS - time.monotonic()
+        if wait <= 0:
+            self._settle()
+        else:
+            self._settle_timer = self.app.set_timer(wait, self._settle)
+
+    def _settle(self) -> None:
+        self._settle_timer = None
+        if not self.tracker.order_stale:
+            return
+        self._settled_at = time.monotonic()
+        self.tracker.settle_order()
+        self.app.table.attention_changed()
 
     def _schedule(self, overview: Overview) -> None:
         due = self.tracker.next_due(overview.rows, self.app.now())
