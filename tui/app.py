@@ -156,6 +156,7 @@ class CodexDashApp(App[None]):
         self.header_status.refresh()
 
     def on_unmount(self) -> None:
+        self.needs_you.stop()
         self.preview.close()
         self.feed.stop()
         self.gateway.close()

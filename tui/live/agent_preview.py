@@ -155,8 +155,8 @@ class AgentPreview:
         from agents.follower import PaneGone, PaneScreen
 
         pane = self._pane
-        if pane is None or not self.showing:
-            return
+        if pane is None or not self.showing or not self.app.is_running or not pane.is_mounted:
+            return  # hidden, or the app is quitting
         row = self._row(self._instance)
         if row is None or update.session != row.record.tmux_session:
             return  # a capture for an earlier selection

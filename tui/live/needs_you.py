@@ -60,9 +60,22 @@ class NeedsYouWatch:
     def follow_overview(self, previous: Overview | None, overview: Overview) -> None:
         self._check(overview)
 
+    def _app_alive(self) -> bool:
+        """A timer may fire while the app quits, its screens already taken down."""
+        return self.app.is_running and bool(self.app.screen_stack)
+
+    def stop(self) -> None:
+        """From the app's unmount: no timer of ours fires after it."""
+        for timer in (self._timer, self._settle_timer):
+            if timer is not None:
+                timer.stop()
+        self._timer = self._settle_timer = None
+
     def recheck(self) -> None:
         """The clock moved on with no reload: a stall or a failure's grace may have come."""
         self._timer = None
+        if not self._app_alive():
+            return
         overview = self.app.feed.overview
         if overview is not None:
             self._check(overview)
@@ -105,7 +118,7 @@ class NeedsYouWatch:
 
     def _settle(self) -> None:
         self._settle_timer = None
-        if not self.tracker.order_stale:
+        if not self.tracker.order_stale or not self._app_alive():
             return
         self._settled_at = time.monotonic()
         self.tracker.settle_order()
