@@ -3,6 +3,7 @@ no input, gone sessions reported, scrollback on demand."""
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import re
 import time
@@ -171,8 +172,17 @@ def test_idle_follower_sends_nothing_and_starts_nothing(lab: Lab) -> None:
     with PaneFollower(updates, socket=lab.socket, on_output=lambda p, d, t: writes.append(d)) as f:
         f.follow(name)
         updates.wait(screen_of(name, "quiet agent here"))
+        # The agent's start may still be arriving (its line, a title): let it settle, then
+        # nothing more may come while it is quiet.
+        while not updates.items.empty() or writes:
+            writes.clear()
+            with contextlib.suppress(queue.Empty):
+                while True:
+                    updates.items.get(timeout=0.3)
+        seen_writes = len(writes)
         time.sleep(0.5)
         assert updates.items.empty()  # no output: no capture, no update
+        assert len(writes) == seen_writes == 0
         f.follow(None)  # the preview hidden, then shown again on the same quiet agent:
         f.follow(name)  # its screen comes again, with nothing printed meanwhile
         updates.wait(screen_of(name, "quiet agent here"))
