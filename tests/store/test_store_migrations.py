@@ -9,7 +9,6 @@ from store_helpers import (
     SHARED_SPEC_SCHEMA,
     SPEC_SCHEMA,
     SPEC_TABLES,
-    dump,
     expect_error,
     finish_worker,
     query,
@@ -50,6 +49,7 @@ def test_the_test_copy_of_schema_sql_is_current():
     assert SPEC_SCHEMA.read_text() == SHARED_SPEC_SCHEMA.read_text()
 
 
+@pytest.mark.sqlite_only(reason="the spec's schema.sql is SQLite DDL, compared text for text")
 def test_fresh_database_has_exactly_the_spec_schema(db, db_path, spec_db):
     names = SPEC_TABLES + SPEC_INDEXES
     ours = schema_sql(db_path, names)
@@ -72,37 +72,37 @@ def test_fresh_database_has_exactly_the_spec_schema(db, db_path, spec_db):
     )
 
 
-def test_applied_migrations_are_recorded(db, db_path):
-    expected = [(m.version, m.name, m.checksum) for m in discover()]
-    assert query(db_path, "SELECT version, name, checksum FROM codex_dash_migrations") == expected
-    assert [v for v, *_ in expected] == [1, 2]
+def test_applied_migrations_are_recorded(db, raw_db, engine):
+    expected = [(m.version, m.name, m.checksum) for m in discover(engine=engine)]
+    recorded = "SELECT version, name, checksum FROM codex_dash_migrations ORDER BY version"
+    assert raw_db(recorded) == expected
+    assert [v for v, *_ in expected] == {"sqlite": [1, 2], "postgres": [1, 2, 3]}[engine]
 
 
-def test_reopening_is_a_no_op(open_db, db_path):
+def test_reopening_is_a_no_op(open_db, raw_db):
     open_db().disconnect()
-    before = dump(db_path)
-    schema_before = schema_sql(db_path)
+    before = raw_db.dump()
+    schema_before = raw_db.schema()
     open_db().disconnect()
-    assert dump(db_path) == before
-    assert schema_sql(db_path) == schema_before
+    assert raw_db.dump() == before
+    assert raw_db.schema() == schema_before
 
 
-def test_an_edited_migration_stops_with_advice(open_db, db_path):
+def test_an_edited_migration_stops_with_advice(open_db, raw_db):
     open_db().disconnect()
-    query(db_path, "UPDATE codex_dash_migrations SET checksum = 'abc123' WHERE version = 2")
-    before = dump(db_path)
+    raw_db("UPDATE codex_dash_migrations SET checksum = 'abc123' WHERE version = 2")
+    before = raw_db.dump()
     error = expect_error(ErrorCode.SCHEMA_MIGRATION_FAILED, open_db)
     message = str(error)
     assert "0002_events_instance_timestamp_index" in message
     assert "changed after it was applied" in message
     assert "new migration" in message  # what to do instead
-    assert dump(db_path) == before
+    assert raw_db.dump() == before
 
 
-def test_a_newer_database_asks_for_an_upgrade(open_db, db_path):
+def test_a_newer_database_asks_for_an_upgrade(open_db, raw_db):
     open_db().disconnect()
-    query(
-        db_path,
+    raw_db(
         "INSERT INTO codex_dash_migrations (version, name, checksum) VALUES (99, 'future', 'x')",
     )
     error = expect_error(ErrorCode.SCHEMA_MIGRATION_FAILED, open_db)

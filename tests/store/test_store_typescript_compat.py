@@ -25,6 +25,11 @@ DRIZZLE_TABLE = (
     'CREATE TABLE IF NOT EXISTS "__drizzle_migrations" '
     "(id SERIAL PRIMARY KEY, hash text NOT NULL, created_at numeric)"
 )
+
+pytestmark = pytest.mark.sqlite_only(
+    reason="the TypeScript stack's SQLite file (drizzle's tables and types) opened by path"
+)
+
 TS = epoch(T0)
 
 
