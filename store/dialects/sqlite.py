@@ -73,6 +73,12 @@ def run_raw_write(pony: Any, operation: Callable[[sqlite3.Connection], Any]) -> 
     return result
 
 
+@contextlib.contextmanager
+def answer_within(seconds: float) -> Iterator[None]:
+    """A local file has no server that could go silent: busy_timeout bounds its lock waits."""
+    yield
+
+
 def session_started(con: Any) -> int | None:
     """A transaction id whose commit status can be asked later: none needed for a local file
     (a commit either returns or raises; no answer can be lost on the way)."""

@@ -1,0 +1,129 @@
+"""A server whose answers go missing, on real sockets: a loopback proxy (pg_proxy.py) between the
+store and the real test server cuts a connection right after forwarding a COMMIT, or stops
+relaying altogether. The store's documented behaviour (store/core.py, _with_retry): a COMMIT
+whose answer was lost is settled by asking the server (txid_status) — committed means success and
+no second write; a server that stops answering fails the call with a clear DatabaseError within
+busy_timeout instead of hanging."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+from pg_proxy import PgProxy
+from pglab import PgServer
+from store_helpers import make_event, make_instance
+
+from store import Database, DatabaseConfig, DatabaseError, ErrorCode, initialize_database
+
+
+@pytest.fixture
+def proxied(pg_server: PgServer, pg_template: str) -> Iterator[tuple[PgProxy, str]]:
+    """A proxy in front of the test server, and a fresh migrated database's name."""
+    name = pg_server.create_database(template=pg_template)
+    proxy = PgProxy(pg_server.port)
+    yield proxy, name
+    proxy.close()
+
+
+def open_through(proxy: PgProxy, name: str, busy_timeout: int) -> Database:
+    return initialize_database(
+        DatabaseConfig(server_url=proxy.url(name), busy_timeout=busy_timeout)
+    )
+
+
+def count(server: PgServer, name: str, sql: str) -> int:
+    return int(server.sql(sql, dbname=name)[0][0])
+
+
+WRITES = {
+    # the hot path: plain SQL on Pony's connection, BEGIN; INSERT ... then COMMIT
+    "log_mcp_event": (
+        lambda db: db.log_mcp_event(make_event("a-1", tool_name="once")),
+        "SELECT count(*) FROM mcp_events WHERE tool_name = 'once'",
+    ),
+    # an entity write in a Pony db_session: its commit is psycopg2's COMMIT
+    "create_instance": (
+        lambda db: db.create_instance(make_instance(id="once-1")),
+        "SELECT count(*) FROM instances WHERE id = 'once-1'",
+    ),
+}
+
+
+@pytest.mark.parametrize("write", list(WRITES))
+def test_a_commit_whose_answer_was_lost_is_written_once_and_succeeds(
+    pg_server: PgServer, proxied: tuple[PgProxy, str], write: str
+) -> None:
+    proxy, name = proxied
+    call, counted = WRITES[write]
+    db = open_through(proxy, name, busy_timeout=5000)
+    try:
+        db.create_instance(make_instance(id="a-1"))
+        proxy.cut_after_next_commit()
+        result = call(db)  # the connection dies under the COMMIT: the store asks, then answers
+        assert proxy.commit_cut.is_set()  # the fault really happened...
+        assert proxy.commit_answered.wait(10)  # ...after the server ran the COMMIT
+        assert result is not None  # success: the id the store wrote
+        assert count(pg_server, name, counted) == 1  # and written once, not retried blindly
+        if write == "log_mcp_event":
+            assert [e.id for e in db.get_mcp_events("a-1")] == [result]
+        else:
+            assert db.get_instance("once-1").id == result
+        db.log_mcp_event(make_event("a-1", tool_name="after"))  # the store carries on
+        assert count(pg_server, name, counted) == 1
+        assert (
+            count(pg_server, name, "SELECT count(*) FROM mcp_events WHERE tool_name = 'after'") == 1
+        )
+    finally:
+        db.disconnect()
+
+
+@pytest.mark.parametrize("connection", ["established", "new"])
+def test_a_server_that_stops_answering_fails_a_write_clearly_instead_of_hanging(
+    pg_server: PgServer, proxied: tuple[PgProxy, str], connection: str
+) -> None:
+    """`established`: the writer's thread already has its connection when the server goes
+    silent (the statement is sent, no answer comes); `new`: its first connection gets no answer."""
+    proxy, name = proxied
+    db = open_through(proxy, name, busy_timeout=1000)
+    outcome: dict[str, BaseException | object] = {}
+    ready, go = threading.Event(), threading.Event()
+
+    def write() -> None:
+        try:
+            if connection == "established":
+                db.log_mcp_event(make_event("a-1", tool_name="warm"))
+            ready.set()
+            go.wait()
+            outcome["result"] = db.log_mcp_event(make_event("a-1", tool_name="held"))
+        except BaseException as exc:  # the test reads it below
+            outcome["error"] = exc
+
+    try:
+        db.create_instance(make_instance(id="a-1"))
+        writer = threading.Thread(target=write, daemon=True)
+        writer.start()
+        assert ready.wait(30), outcome
+        proxy.hold()
+        go.set()
+        writer.join(60)  # a liveness bound, far above busy_timeout: a hang fails here
+        assert not writer.is_alive(), "the write hung on a server that stopped answering"
+        error = outcome.get("error")
+        assert isinstance(error, DatabaseError), outcome
+        assert error.code == ErrorCode.LOG_FAILED
+        assert f"{proxy.port}/{name}" in str(error) and "failed" in str(error), str(error)
+        assert "Traceback" not in str(error)
+        if connection == "established":  # cut by the store's own clock, not by TCP
+            assert "no answer from the server within busy_timeout=1000 ms" in str(error)
+        else:  # libpq's connect_timeout (max(2 s, busy_timeout)) ends the connecting
+            assert "timeout expired" in str(error)
+        proxy.release()
+        db.log_mcp_event(make_event("a-1", tool_name="after"))  # back by itself
+        held = "SELECT count(*) FROM mcp_events WHERE tool_name = 'held'"
+        assert count(pg_server, name, held) == 0  # it failed, and nothing half-done stayed
+        after = "SELECT count(*) FROM mcp_events WHERE tool_name = 'after'"
+        assert count(pg_server, name, after) == 1
+    finally:
+        proxy.release()
+        db.disconnect()
