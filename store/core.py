@@ -230,7 +230,7 @@ class StoreCore:
             if cfg.read_only or not cfg.auto_migrate or self._standby:
                 verify(con, migrations, dialect)
             else:
-                applied = apply_migrations(con, dialect, migrations)
+                applied = apply_migrations(con, dialect, migrations, clock=cfg.clock)
                 if applied:
                     log.info("applied migrations %s to %s", ", ".join(applied), self.path)
             try:

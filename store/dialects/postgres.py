@@ -278,6 +278,12 @@ def _rollback(pool: Any, con: Connection) -> None:
         pool.drop(con)
 
 
+def route_clock(con: Connection, now_epoch: Callable[[], int]) -> None:
+    """Nothing to route: PostgreSQL's migrations insert no rows of their own (no drizzle table
+    on a server), the runner inserts applied_at from the clock, and the store writes every
+    timestamp column explicitly; the schema's now() defaults only serve other writers."""
+
+
 def session_started(con: Connection) -> int:
     """This transaction's id (assigned now), for `commit_status` after a lost answer."""
     _watch_connection(con)

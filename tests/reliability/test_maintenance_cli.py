@@ -7,7 +7,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from pglab import PgServer
-from rellab import cli, finish, integrity, make_event, make_instance, open_store, start_writer
+from rellab import (
+    cli,
+    finish,
+    integrity,
+    make_event,
+    make_instance,
+    open_store,
+    query,
+    start_writer,
+)
 
 from store import DatabaseConfig, MaintenanceSettings, initialize_database
 from store.maintenance import (
@@ -212,6 +221,9 @@ def test_maintain_on_a_server_follows_the_settings(pg_server: PgServer, tmp_path
         assert integrity(backup) == "ok"  # a SQLite file in the spec's format...
         with open_store(backup, read_only=True, clock=clock) as offline:  # ...that opens offline
             assert offline.count_events("m-a1") == 23  # taken before the prune
+        epoch = int(NOW.timestamp())  # the backup file's own migration rows: the clock's time
+        assert query(backup, "SELECT DISTINCT applied_at FROM codex_dash_migrations") == [(epoch,)]
+        assert query(backup, 'SELECT created_at FROM "__drizzle_migrations"') == [(epoch * 1000,)]
         assert report.removed_backups == stale
         assert report.pruned_events == 20
         assert db.count_events("m-a1") == 3
@@ -223,7 +235,9 @@ def test_maintain_on_a_server_follows_the_settings(pg_server: PgServer, tmp_path
         assert db.get_config(LAST_BACKUP_KEY) == NOW.isoformat(timespec="seconds")
         assert last_backup_time(db, folder) == NOW
         # the rows the store wrote carry the clock's time too (no server default met now())
-        epoch = int(NOW.timestamp())
+        assert pg_server.sql("SELECT DISTINCT applied_at FROM codex_dash_migrations", name) == [
+            (epoch,)
+        ]
         assert pg_server.sql(
             "SELECT min(created_at), max(created_at), max(last_activity) FROM instances", name
         ) == [(epoch, epoch, epoch)]

@@ -5,10 +5,13 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
+from raw_db import RawDb
 from store_helpers import (
     SHARED_SPEC_SCHEMA,
     SPEC_SCHEMA,
     SPEC_TABLES,
+    T0,
+    epoch,
     expect_error,
     finish_worker,
     query,
@@ -16,7 +19,7 @@ from store_helpers import (
     start_worker,
 )
 
-from store import ErrorCode
+from store import DatabaseConfig, ErrorCode, initialize_database
 from store.migrate import discover
 
 SPEC_INDEXES = (
@@ -110,6 +113,28 @@ def test_a_newer_database_asks_for_an_upgrade(open_db, raw_db):
     assert "Upgrade codex-dash" in str(error)
     # read-only mode checks the same way instead of guessing
     expect_error(ErrorCode.SCHEMA_MIGRATION_FAILED, open_db, read_only=True)
+
+
+def test_migrations_stamp_the_store_clock_not_the_machines(engine, request, tmp_path):
+    """applied_at (inserted by the runner) and drizzle's marker row (the migration's own
+    unixepoch(), SQLite) are the store's clock's time: a test that pins a date never meets the
+    real clock through a database default. A fresh database: a template was migrated earlier."""
+    if engine == "postgres":
+        server = request.getfixturevalue("pg_server")
+        target = server.url(server.create_database())
+        config = DatabaseConfig(server_url=target, clock=lambda: T0)
+    else:
+        target = str(tmp_path / "fresh.db")
+        config = DatabaseConfig(local_file=target, clock=lambda: T0)
+    initialize_database(config).disconnect()
+    raw = RawDb(engine, target)
+    try:
+        stamps = raw("SELECT version, applied_at FROM codex_dash_migrations ORDER BY version")
+        assert stamps == [(m.version, epoch(T0)) for m in discover(engine=engine)]
+        if engine == "sqlite":
+            assert raw('SELECT created_at FROM "__drizzle_migrations"') == [(epoch(T0) * 1000,)]
+    finally:
+        raw.close()
 
 
 def test_processes_racing_to_create_the_same_file(db_path, tmp_path):
