@@ -5,6 +5,8 @@ threads. Two faults are made on demand, on real sockets:
 - `cut_after_next_commit()`: the next simple-query COMMIT a client sends is forwarded to the
   server, then that client's socket is closed at once; the server's answer is read and dropped
   (`commit_answered` is set when it came, so the test knows the COMMIT ran on the server).
+- `hold_after_next_commit()`: the next COMMIT is forwarded, then everything is held (below):
+  the server commits, its answer never leaves the proxy, and nobody can ask it anything.
 - `hold()`: nothing is relayed any more in either direction and new connections are accepted
   but never answered, as a server that stopped responding with its TCP stack still up (the
   kernel keeps acknowledging the bytes, so TCP timeouts never notice); `release()` undoes it.
@@ -29,6 +31,7 @@ class PgProxy:
         self._flowing = threading.Event()
         self._flowing.set()
         self._arm_cut = threading.Event()
+        self._arm_hold = threading.Event()
         self.commit_cut = threading.Event()
         self.commit_answered = threading.Event()
         self._sockets: list[socket.socket] = []
@@ -40,6 +43,9 @@ class PgProxy:
 
     def cut_after_next_commit(self) -> None:
         self._arm_cut.set()
+
+    def hold_after_next_commit(self) -> None:
+        self._arm_hold.set()
 
     def hold(self) -> None:
         self._flowing.clear()
@@ -97,6 +103,10 @@ class _Link:
                     if cutting:  # before sending: the answer must never reach the client
                         self.proxy._arm_cut.clear()
                         self.cut = True
+                    holding = _is_commit(message) and self.proxy._arm_hold.is_set()
+                    if holding:  # before sending: the answer must wait in the proxy
+                        self.proxy._arm_hold.clear()
+                        self.proxy.hold()
                     self.server.sendall(message)
                     if cutting:
                         self.proxy.commit_cut.set()

@@ -79,6 +79,43 @@ def test_a_commit_whose_answer_was_lost_is_written_once_and_succeeds(
         db.disconnect()
 
 
+def test_a_commit_left_unanswered_by_a_silent_server_is_a_clear_error_and_written_once(
+    pg_server: PgServer, proxied: tuple[PgProxy, str]
+) -> None:
+    """The COMMIT reaches the server and the server goes silent: the store cuts the connection
+    at busy_timeout, cannot ask the server whether it committed (nothing answers), and says so;
+    it never retries, so once the server is back the event is there exactly once."""
+    proxy, name = proxied
+    db = open_through(proxy, name, busy_timeout=1000)
+    try:
+        db.create_instance(make_instance(id="a-1"))
+        proxy.hold_after_next_commit()
+        outcome: dict[str, BaseException] = {}
+
+        def write() -> None:
+            try:
+                db.log_mcp_event(make_event("a-1", tool_name="once"))
+            except BaseException as exc:  # the test reads it below
+                outcome["error"] = exc
+
+        writer = threading.Thread(target=write, daemon=True)
+        writer.start()
+        writer.join(60)  # a liveness bound, far above busy_timeout: a hang fails here
+        assert not writer.is_alive(), "the write hung on a server that stopped answering"
+        error = outcome.get("error")
+        assert isinstance(error, DatabaseError), outcome
+        assert error.code == ErrorCode.LOG_FAILED
+        assert "lost while committing" in str(error) and "not retried" in str(error), str(error)
+        proxy.release()
+        once = "SELECT count(*) FROM mcp_events WHERE tool_name = 'once'"
+        assert count(pg_server, name, once) == 1  # the server had committed it: once, not twice
+        db.log_mcp_event(make_event("a-1", tool_name="after"))  # back by itself
+        assert count(pg_server, name, once) == 1
+    finally:
+        proxy.release()
+        db.disconnect()
+
+
 @pytest.mark.parametrize("connection", ["established", "new"])
 def test_a_server_that_stops_answering_fails_a_write_clearly_instead_of_hanging(
     pg_server: PgServer, proxied: tuple[PgProxy, str], connection: str
