@@ -237,7 +237,9 @@ def _watch_connection(con: Connection) -> None:
         watch.con = con
 
 
-def _allow_long_statement() -> None:
+def allow_long_statement() -> None:
+    """This write attempt may legitimately outlast busy_timeout (a prune or an instance's events:
+    millions of rows): the watchdog leaves it alone, the server's statement_timeout bounds it."""
     watch = getattr(_watching, "current", None)
     if watch is not None:
         watch.deadline = None
@@ -599,7 +601,6 @@ def count_events_of(con: Connection, instance_id: str) -> int:
 
 
 def delete_events_before(con: Connection, cutoff: int) -> int:
-    _allow_long_statement()  # a large prune may run long: the server's statement_timeout bounds it
     with con.cursor() as cur:
         _open(cur)
         cur.execute("DELETE FROM mcp_events WHERE timestamp < %s", (cutoff,))

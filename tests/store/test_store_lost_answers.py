@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from pg_proxy import PgProxy
 from pglab import PgServer
-from store_helpers import make_event, make_instance
+from store_helpers import T0, make_event, make_instance
 
 from store import Database, DatabaseConfig, DatabaseError, ErrorCode, initialize_database
 
@@ -163,4 +164,34 @@ def test_a_server_that_stops_answering_fails_a_write_clearly_instead_of_hanging(
         assert count(pg_server, name, after) == 1
     finally:
         proxy.release()
+        db.disconnect()
+
+
+def test_long_deletes_are_left_to_the_server_s_statement_timeout(
+    pg_server: PgServer, pg_url: str
+) -> None:
+    """A prune or an instance's events can be millions of rows: those writes are not cut at
+    busy_timeout (the server's statement_timeout bounds them). A statement-level trigger makes
+    each DELETE on mcp_events take 1 s, several times this store's busy_timeout + grace."""
+    db = initialize_database(DatabaseConfig(server_url=pg_url, busy_timeout=100))
+    try:
+        db.create_instance(make_instance(id="a-1"))
+        db.create_instance(make_instance(id="b-1"))
+        db.log_mcp_events([make_event(i, timestamp=T0) for i in ("a-1", "b-1")])
+        name = pg_url.rsplit("/", 1)[1]
+        pg_server.sql(
+            "CREATE FUNCTION slow_delete() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN PERFORM pg_sleep(1); RETURN NULL; END $$",
+            name,
+        )
+        pg_server.sql(
+            "CREATE TRIGGER slow_delete BEFORE DELETE ON mcp_events "
+            "FOR EACH STATEMENT EXECUTE FUNCTION slow_delete()",
+            name,
+        )
+        db.delete_instance("a-1")
+        assert db.get_instance("a-1") is None
+        assert db.prune_events(T0 + timedelta(days=1)) == 1
+        assert count(pg_server, name, "SELECT count(*) FROM mcp_events") == 0
+    finally:
         db.disconnect()
