@@ -70,12 +70,17 @@ def open_db(
     db_path: Path, engine: str, request: pytest.FixtureRequest
 ) -> Iterator[Callable[..., Database]]:
     """`open_db(path=None, **config)`: a connected Database, disconnected after the test.
-    On the postgres engine every call opens the test's one database (path is ignored)."""
+    On the postgres engine every call opens the test's one database (a path is refused there)."""
     opened: list[Database] = []
     url = request.getfixturevalue("pg_url") if engine == "postgres" else None
 
     def _open(path: Path | str | None = None, **config: Any) -> Database:
         if url is not None:
+            if path is not None:  # a path would silently mean the test's one server database
+                raise pytest.UsageError(
+                    f"{request.node.nodeid} opens a file by path on PostgreSQL: mark it "
+                    "sqlite_only(reason=...)"
+                )
             config.setdefault("server_url", url)
         db = initialize_database(DatabaseConfig(local_file=str(path or db_path), **config))
         opened.append(db)
