@@ -26,6 +26,7 @@ import psycopg2.extras
 
 from ..records import ActivityCursor
 from . import CommitUncertain
+from .columns import INSTANCE_ORDER_COLUMNS, INSTANCE_SELECT
 
 NAME = "postgres"
 PROVIDER = "postgres"
@@ -538,29 +539,6 @@ def delete_events_before(con: Connection, cutoff: int) -> int:
         _open(cur)
         cur.execute("DELETE FROM mcp_events WHERE timestamp < %s", (cutoff,))
         return cur.rowcount
-
-
-INSTANCE_COLUMNS = (
-    "id",
-    "type",
-    "status",
-    "worktree_path",
-    "branch_name",
-    "base_branch",
-    "tmux_session",
-    "claude_pid",
-    "issue_number",
-    "pr_number",
-    "pr_url",
-    "parent_instance_id",
-    "created_at",
-    "terminated_at",
-    "last_activity",
-    "system_prompt",
-    "agent_number",
-)
-INSTANCE_SELECT = f"SELECT {', '.join(INSTANCE_COLUMNS)} FROM instances"
-INSTANCE_ORDER_COLUMNS = frozenset({"created_at", "last_activity", "terminated_at"})
 
 
 def instances_query(

@@ -16,6 +16,7 @@ from itertools import chain
 from typing import Any
 
 from ..records import ActivityCursor
+from .columns import INSTANCE_ORDER_COLUMNS, INSTANCE_SELECT
 
 NAME = "sqlite"
 PROVIDER = "sqlite"
@@ -596,29 +597,6 @@ def count_events_of(con: sqlite3.Connection, instance_id: str) -> int:
 
 def delete_events_before(con: sqlite3.Connection, cutoff: int) -> int:
     return con.execute("DELETE FROM mcp_events WHERE timestamp < ?", (cutoff,)).rowcount
-
-
-INSTANCE_COLUMNS = (
-    "id",
-    "type",
-    "status",
-    "worktree_path",
-    "branch_name",
-    "base_branch",
-    "tmux_session",
-    "claude_pid",
-    "issue_number",
-    "pr_number",
-    "pr_url",
-    "parent_instance_id",
-    "created_at",
-    "terminated_at",
-    "last_activity",
-    "system_prompt",
-    "agent_number",
-)
-INSTANCE_SELECT = f"SELECT {', '.join(INSTANCE_COLUMNS)} FROM instances"
-INSTANCE_ORDER_COLUMNS = frozenset({"created_at", "last_activity", "terminated_at"})
 
 
 def instances_query(
