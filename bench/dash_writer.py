@@ -27,7 +27,7 @@ TOOLS = ("report_progress", "run_tests", "read_file", "edit_file", "commit_chang
 
 
 def probe(path: str) -> int:
-    db = initialize_database(DatabaseConfig(local_file=path))
+    db = initialize_database(DatabaseConfig().with_target(path))
     try:
         print("ready", flush=True)
         for line in sys.stdin:
@@ -66,7 +66,7 @@ def probe(path: str) -> int:
 
 
 def load(path: str, rate: float, ids: list[str]) -> int:
-    db = initialize_database(DatabaseConfig(local_file=path))
+    db = initialize_database(DatabaseConfig().with_target(path))
     rng = random.Random(hash((path, tuple(ids))))
     interval = 1.0 / rate
     next_at = time.monotonic()

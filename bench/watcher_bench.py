@@ -46,7 +46,7 @@ from typing import Any
 
 import psutil
 
-from tui.watcher import DatabaseWatcher, _Pacer
+from tui.live.wal_watcher import DatabaseWatcher, _Pacer
 
 DEBOUNCE_MS = 50
 DEFAULT_VARIANTS = (
@@ -59,7 +59,7 @@ DEFAULT_VARIANTS = (
 
 
 class AwatchWatcher:
-    """tui/watcher.py before this work: watchfiles.awatch (an anyio worker thread per watch call),
+    """tui/live/wal_watcher.py before this work: watchfiles.awatch (an anyio worker thread per watch call),
     stop through an asyncio.Event that the Rust loop checks every step."""
 
     def __init__(self, db_path: str, on_change: Callable[[], Any], step_ms: int) -> None:
@@ -204,7 +204,7 @@ def make_variant(name: str, db_path: str, on_change: Callable[[], Any]) -> Any:
         watcher = SteppedThreadWatcher(db_path, on_change)
         watcher.step_ms = ms
         return watcher
-    if kind == "paced":  # tui.watcher.DatabaseWatcher as shipped, at this pace
+    if kind == "paced":  # tui.live.wal_watcher.DatabaseWatcher as shipped, at this pace
         watcher = DatabaseWatcher(db_path, on_change)
         watcher.pace_ms = ms
         return watcher
@@ -213,7 +213,7 @@ def make_variant(name: str, db_path: str, on_change: Callable[[], Any]) -> Any:
         watcher.pace_ms = ms
         watcher.pacer_class = LockPacer if kind == "lockpaced" else EventPacer
         return watcher
-    if kind == "current":  # tui.watcher.DatabaseWatcher with its defaults
+    if kind == "current":  # tui.live.wal_watcher.DatabaseWatcher with its defaults
         return DatabaseWatcher(db_path, on_change)
     raise SystemExit(f"unknown variant {name!r}")
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 InstanceType = Literal["coding", "review", "planning"]
 InstanceStatus = Literal[
@@ -118,3 +118,12 @@ class EventActivity:
     last_id: int
     last_success: bool
     last_timestamp: datetime | None
+
+
+class ActivityCursor(NamedTuple):
+    """Where the last count of new events stopped: past `high`, plus `gaps`, ids below it that
+    were not yet committed when it was read (a server's concurrent writers commit ids out of
+    order), each with the transaction horizon after which it can no longer appear."""
+
+    high: int = 0
+    gaps: tuple[tuple[int, int], ...] = ()

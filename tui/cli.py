@@ -1,4 +1,5 @@
-"""`codex-dash`: the dashboard, and maintenance commands for cron.
+"""`codex-dash`: the dashboard, and maintenance commands for cron (tui/maintenance_cli.py; what
+both command lines share is in tui/command_line.py).
 
 Every failure is one line naming the file and the reason, with exit code 2 — never a traceback.
 """
@@ -12,9 +13,10 @@ from collections.abc import Callable, Sequence
 
 from store import DatabaseConfig, DatabaseError
 
-PRELOAD_WAIT_SECONDS = 0.25  # a first load slower than this is not waited for
+from .command_line import add_db_option, fail, resolve_config
+from .maintenance_cli import COMMANDS, run_command
 
-EXIT_USAGE = 2
+PRELOAD_WAIT_SECONDS = 0.25  # a first load slower than this is not waited for
 
 
 def package_version() -> str:
@@ -68,31 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def add_db_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--db",
-        metavar="PATH|URL",
-        help="database file or postgresql:// URL (default: $DATABASE_URL, else ./claude-codex.db)",
-    )
-
-
-def resolve_config(db: str | None, *, read_only: bool) -> DatabaseConfig:
-    """The command line's database: --db, else $DATABASE_URL, else ./claude-codex.db. The
-    dashboard and maintenance open an existing file only (create=False)."""
-    overrides: dict[str, object] = {"read_only": read_only, "create": False}
-    config = DatabaseConfig.from_env(**overrides)
-    return config.with_target(db) if db else config
-
-
-def fail(message: str) -> int:
-    print(f"codex-dash: {message}", file=sys.stderr)
-    return EXIT_USAGE
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    from .maintenance_cli import COMMANDS, run_command
-
     if args and args[0] in COMMANDS:
         return run_command(args)
     if args and args[0] == "copy":
@@ -132,7 +111,7 @@ def _open_and_run(
     import concurrent.futures  # the gateway's executor imports it anyway
 
     from .gateway import DatabaseGateway
-    from .model import first_overview, utc_now
+    from .model import first_overview
 
     gateway = DatabaseGateway(config)
     try:
@@ -150,7 +129,7 @@ def _open_and_run(
     # the import it was starved: sqlite releases the GIL for every row, and each time the thread
     # waited for the busy main thread to let it back, so the load (20 ms alone) finished only when
     # the app first waited, after its first frame, which then had no rows.
-    preload = gateway.submit(lambda: first_overview(gateway.db, utc_now, backup_dir))
+    preload = gateway.submit(lambda: first_overview(gateway.db, config.clock, backup_dir))
     concurrent.futures.wait([preload], timeout=PRELOAD_WAIT_SECONDS)
     from .app import CodexDashApp
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from store import DatabaseConfig, DatabaseError, initialize_database
 from store.transfer import copy_database
 
-from .maintenance_cli import CommandError, OneLineParser, one_line
+from .command_line import CommandError, OneLineParser, fail, one_line
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -24,8 +24,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run_copy(args: Sequence[str]) -> int:
-    from .cli import fail
-
     try:
         options = build_parser().parse_args(list(args))
         source = initialize_database(

@@ -39,7 +39,7 @@ DASHBOARD_ACTIONS: tuple[KeyAction, ...] = (
         "open", "enter", "open_instance", "Open", "Open the selected instance in full", show=False
     ),
     # priority: `/work` arriving in one burst must type "work" into the filter, not reach the
-    # table's keys (`o` sorts) before the filter has the focus; app.check_action limits it.
+    # table's keys (`o` sorts) before the filter has the focus; actions/guard.py limits it.
     KeyAction(
         "filter",
         "slash",

@@ -11,28 +11,23 @@ import argparse
 import sqlite3
 import sys
 from collections.abc import Callable, Sequence
-from typing import NoReturn
 
 from store import Database, DatabaseError
 from store import maintenance as m
 
+from .command_line import (
+    CommandError,
+    OneLineParser,
+    add_db_option,
+    fail,
+    one_line,
+    resolve_config,
+)
+
 COMMANDS = ("backup", "vacuum", "prune", "maintain")
 
 
-class CommandError(Exception):
-    """A usage error: reported in one line like every other failure."""
-
-
-class OneLineParser(argparse.ArgumentParser):
-    """argparse prints usage plus the error over several lines; cron mail wants one."""
-
-    def error(self, message: str) -> NoReturn:
-        raise CommandError(message)
-
-
 def build_parser() -> argparse.ArgumentParser:
-    from .cli import add_db_option
-
     parser = OneLineParser(prog="codex-dash", description="codex-dash maintenance commands")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
     backup = sub.add_parser("backup", help="a consistent copy, safe while agents write")
@@ -52,8 +47,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run_command(args: Sequence[str]) -> int:
-    from .cli import fail, resolve_config
-
     path = "the database"
     try:
         options = build_parser().parse_args(list(args))
@@ -110,10 +103,6 @@ HANDLERS: dict[str, Callable[[Database, argparse.Namespace], list[str]]] = {
 
 def options_command(args: Sequence[str]) -> str:
     return args[0] if args else "command"
-
-
-def one_line(text: str) -> str:
-    return " ".join(text.split())
 
 
 if __name__ == "__main__":

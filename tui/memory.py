@@ -16,11 +16,23 @@ that landed on one waited for it. The app asks for one when no key came for a wh
 from __future__ import annotations
 
 import gc
+import time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from textual.app import App
 
 DEFAULT_THRESHOLD = gc.get_threshold()
 NEVER = 1 << 30  # as a full collection's threshold: only when asked for
 # Full collections put off this long (in young collections, ~15 a second under load) run anyway.
 MOST_DEFERRED = 1000
+# Start-up's objects are frozen this long after mount: the first data (~0.1 s) and the instance
+# screen composed ahead are in by then, and collection is back on even if the database never
+# answers.
+FREEZE_AFTER_SECONDS = 2.0
+# After it, full collections wait for a moment with no key or click for this long.
+QUIET_SECONDS = 1.0
+COLLECT_CHECK_SECONDS = 2.0
 
 
 def pause_collection() -> None:
@@ -53,3 +65,21 @@ def release() -> None:
     gc.unfreeze()
     gc.set_threshold(*DEFAULT_THRESHOLD)
     gc.enable()
+
+
+class CollectionPacer:
+    """The app's part in this: freeze start-up's objects once the first data is in, note every
+    key press and click, and look every COLLECT_CHECK_SECONDS for a quiet moment to collect in."""
+
+    def __init__(self) -> None:
+        self.last_input = 0.0  # monotonic time of the last key or mouse button
+
+    def start(self, app: App[object]) -> None:
+        app.set_timer(FREEZE_AFTER_SECONDS, freeze_long_lived)
+        app.set_interval(COLLECT_CHECK_SECONDS, self.collect_when_quiet)
+
+    def note_input(self) -> None:
+        self.last_input = time.monotonic()
+
+    def collect_when_quiet(self) -> None:
+        collect_if_due(quiet=time.monotonic() - self.last_input >= QUIET_SECONDS)

@@ -9,9 +9,8 @@ from __future__ import annotations
 import os
 import time
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from store import (
     Database,
@@ -23,14 +22,10 @@ from store import (
     RelationshipRecord,
 )
 from store.maintenance import LAST_BACKUP_KEY, last_backup_time
-
-Clock = Callable[[], datetime]
+from store.records import ActivityCursor
+from store.timeutil import Clock
 
 FIRST_PAGE = 60  # events of an instance first shown: a screenful or two, quick on a busy one
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 # What a reload re-reads, and how often (see docs/performance.md, Dashboard):
@@ -119,6 +114,7 @@ class OverviewLoader:
         self._version: int | None = None
         self._activity: dict[str, _Activity] = {}
         self._id_range = (0, 0)
+        self._cursor: ActivityCursor | None = None  # where counting new events stopped
         self._titles: dict[int, str] = {}
         self._file = file_identity(db.path)
         self._records: dict[str, InstanceRecord] | None = None
@@ -134,7 +130,10 @@ class OverviewLoader:
     def check_file(self) -> None:
         """A long-lived connection keeps reading a deleted or replaced file's old inode without
         noticing. Compare the path's inode with the one opened: missing is an error (never create
-        an empty database in its place); a different file is reopened, and counted from scratch."""
+        an empty database in its place); a different file is reopened, and counted from scratch.
+        A server has no file to replace: its lost connections are the store's to make again."""
+        if self.db.config.server_url is not None:
+            return
         current = file_identity(self.db.path)
         if current is None:
             raise DatabaseError(
@@ -302,31 +301,34 @@ class OverviewLoader:
     def _update_activity(self) -> bool:
         """Count new events; True when events were added (and none removed) since the last load.
 
-        Both queries stay on the rowid: the id range is two seeks, and new events are one range
-        scan grouped in a small temp b-tree, whatever the table's size."""
+        The id range is two seeks; new events come through the store's activity cursor, on the
+        file one range scan grouped in a small temp b-tree, whatever the table's size, and on a
+        server also the ids a concurrent writer had not committed yet at the last look."""
         low, high = self.db.event_id_range()
         old_low, old_high = self._id_range
         from_scratch = high < old_high or low > old_low or not self._activity
         if from_scratch:
             self._activity = {}
-            after = 0
-        else:
-            after = old_high
+            self._cursor = None
         self._touched = None if from_scratch else set()
-        if high > after or from_scratch:
-            for item in self.db.event_activity(after):
+        added = False
+        cursor = self._cursor
+        if cursor is None or high > cursor.high or cursor.gaps:
+            items, self._cursor = self.db.event_activity_since(cursor)
+            added = bool(items)
+            for item in items:
                 current = self._activity.setdefault(item.instance_id, _Activity())
                 current.count += item.count
                 if self._touched is not None:
                     self._touched.add(item.instance_id)
-                # Commits between the two reads are counted here: the next load starts past them.
-                high = max(high, item.last_id)
                 if item.last_id >= current.last_id:
                     current.last_id = item.last_id
                     current.last_success = item.last_success
                     current.last_at = item.last_timestamp
-        self._id_range = (low, high)
-        return high > old_high and not from_scratch  # only added: a removal lists everything
+        # Commits between the two reads are counted: the next load starts past them.
+        assert self._cursor is not None
+        self._id_range = (low, max(high, self._cursor.high))
+        return added and not from_scratch  # only added: a removal lists everything
 
     def detail(self, instance_id: str, *, limit: int = FIRST_PAGE) -> InstanceDetail:
         """The instance, its newest events, and its family: its parent's other children too,

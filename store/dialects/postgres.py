@@ -26,7 +26,9 @@ import psycopg2.errorcodes
 import psycopg2.extensions
 import psycopg2.extras
 
+from ..records import ActivityCursor
 from . import CommitUncertain
+from .columns import INSTANCE_ORDER_COLUMNS, INSTANCE_SELECT
 
 NAME = "postgres"
 PROVIDER = "postgres"
@@ -559,6 +561,66 @@ def event_activity(con: Connection, after_id: int = 0) -> list[tuple]:
     )
 
 
+GAP_WINDOW = 2_000  # ids below the newest looked over for gaps when counting from scratch
+_SNAPSHOT = (
+    "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; "
+    "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint, "
+    "pg_snapshot_xmax(pg_current_snapshot())::text::bigint"
+)
+
+
+def activity_since(
+    con: Connection, cursor: ActivityCursor | None
+) -> tuple[list[tuple], ActivityCursor]:
+    """`event_activity` past the cursor, each event counted once although concurrent writers
+    commit ids out of order: an id missing below the newest one read may belong to a transaction
+    still running. Such gaps are read again at every call until the oldest running transaction
+    is past the horizon noted with them (all that could hold them have ended); then once more,
+    and dropped. Each call reads in one REPEATABLE READ snapshot, so its counts and gaps agree."""
+    with con.cursor() as cur:
+        cur.execute(_SNAPSHOT)
+        oldest_running, horizon = cur.fetchone()
+        try:
+            if cursor is None:
+                rows = event_activity(con, 0)
+                high = max((row[2] for row in rows), default=0)
+                cur.execute(
+                    "SELECT id FROM mcp_events WHERE id > %s AND id <= %s",
+                    (high - GAP_WINDOW, high),
+                )
+                present = {row[0] for row in cur.fetchall()}
+                lowest = max(high - GAP_WINDOW, 0) + 1
+                gaps = tuple((g, horizon) for g in range(lowest, high) if g not in present)
+                return rows, ActivityCursor(high, gaps)
+            waiting = {gap: seen for gap, seen in cursor.gaps}
+            cur.execute(
+                "SELECT id, instance_id, success, timestamp FROM mcp_events "
+                "WHERE id > %s OR id = ANY(%s) ORDER BY id",
+                (cursor.high, list(waiting)),
+            )
+            events = cur.fetchall()
+        finally:
+            cur.execute("COMMIT")
+    found = {event[0] for event in events}
+    high = max([cursor.high, *found])
+    kept = [(gap, seen) for gap, seen in cursor.gaps if gap not in found and oldest_running < seen]
+    kept += [(g, horizon) for g in range(cursor.high + 1, high) if g not in found]
+    return _per_instance(events), ActivityCursor(high, tuple(kept))
+
+
+def _per_instance(events: list[tuple]) -> list[tuple]:
+    """(id, instance, success, timestamp) rows, in id order, as `event_activity` rows."""
+    counts: dict[str, list[Any]] = {}
+    for event_id, instance_id, success, stamp in events:
+        entry = counts.get(instance_id)
+        if entry is None:
+            counts[instance_id] = [instance_id, 1, event_id, success, stamp]
+        else:
+            entry[1] += 1
+            entry[2:] = [event_id, success, stamp]
+    return [tuple(entry) for entry in counts.values()]
+
+
 def event_id_range(con: Connection) -> tuple[int, int]:
     low, high = fetch_rows(
         con,
@@ -605,29 +667,6 @@ def delete_events_before(con: Connection, cutoff: int) -> int:
         _open(cur)
         cur.execute("DELETE FROM mcp_events WHERE timestamp < %s", (cutoff,))
         return cur.rowcount
-
-
-INSTANCE_COLUMNS = (
-    "id",
-    "type",
-    "status",
-    "worktree_path",
-    "branch_name",
-    "base_branch",
-    "tmux_session",
-    "claude_pid",
-    "issue_number",
-    "pr_number",
-    "pr_url",
-    "parent_instance_id",
-    "created_at",
-    "terminated_at",
-    "last_activity",
-    "system_prompt",
-    "agent_number",
-)
-INSTANCE_SELECT = f"SELECT {', '.join(INSTANCE_COLUMNS)} FROM instances"
-INSTANCE_ORDER_COLUMNS = frozenset({"created_at", "last_activity", "terminated_at"})
 
 
 def instances_query(

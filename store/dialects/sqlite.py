@@ -15,6 +15,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import chain
 from typing import Any
 
+from ..records import ActivityCursor
+from .columns import INSTANCE_ORDER_COLUMNS, INSTANCE_SELECT
+
 NAME = "sqlite"
 PROVIDER = "sqlite"
 DRIVER_ERROR = sqlite3.Error
@@ -552,6 +555,16 @@ def event_activity(con: sqlite3.Connection, after_id: int = 0) -> list[tuple]:
     return [(iid, n, top, *con.execute(newest, (top,)).fetchone()) for iid, n, top in totals]
 
 
+def activity_since(
+    con: sqlite3.Connection, cursor: ActivityCursor | None
+) -> tuple[list[tuple], ActivityCursor]:
+    """`event_activity` past the cursor. SQLite commits one writer at a time, so ids become
+    visible in order: the newest id read is the whole cursor."""
+    after = cursor.high if cursor is not None else 0
+    rows = event_activity(con, after)
+    return rows, ActivityCursor(max([after, *(row[2] for row in rows)]))
+
+
 def event_id_range(con: sqlite3.Connection) -> tuple[int, int]:
     """(min id, max id): both O(log n) on the rowid; they reveal pruning or a replaced file."""
     # Two subqueries: min() and max() together in one SELECT make SQLite scan the whole table.
@@ -601,29 +614,6 @@ def count_events_of(con: sqlite3.Connection, instance_id: str) -> int:
 
 def delete_events_before(con: sqlite3.Connection, cutoff: int) -> int:
     return con.execute("DELETE FROM mcp_events WHERE timestamp < ?", (cutoff,)).rowcount
-
-
-INSTANCE_COLUMNS = (
-    "id",
-    "type",
-    "status",
-    "worktree_path",
-    "branch_name",
-    "base_branch",
-    "tmux_session",
-    "claude_pid",
-    "issue_number",
-    "pr_number",
-    "pr_url",
-    "parent_instance_id",
-    "created_at",
-    "terminated_at",
-    "last_activity",
-    "system_prompt",
-    "agent_number",
-)
-INSTANCE_SELECT = f"SELECT {', '.join(INSTANCE_COLUMNS)} FROM instances"
-INSTANCE_ORDER_COLUMNS = frozenset({"created_at", "last_activity", "terminated_at"})
 
 
 def instances_query(

@@ -8,7 +8,7 @@ from typing import Any
 
 from .. import validation as v
 from ..errors import ErrorCode
-from ..records import EventActivity
+from ..records import ActivityCursor, EventActivity
 from ..timeutil import from_epoch
 
 
@@ -20,16 +20,16 @@ class LiveReads:
     def event_activity(self, after_id: int = 0) -> list[EventActivity]:
         """Per instance: events past `after_id`, and the newest one's id, success and time."""
         rows = self._raw_read(lambda con: self.dialect.event_activity(con, after_id))
-        return [
-            EventActivity(
-                instance_id=iid,
-                count=count,
-                last_id=last_id,
-                last_success=bool(success),
-                last_timestamp=from_epoch(stamp),
-            )
-            for iid, count, last_id, success, stamp in rows
-        ]
+        return _activities(rows)
+
+    def event_activity_since(
+        self, cursor: ActivityCursor | None = None
+    ) -> tuple[list[EventActivity], ActivityCursor]:
+        """Per instance, the events committed since `cursor` (None: all), and the cursor for the
+        next call: each event is counted exactly once, also on a server where concurrent
+        writers' ids become visible out of order."""
+        rows, after = self._raw_read(lambda con: self.dialect.activity_since(con, cursor))
+        return _activities(rows), after
 
     def event_id_range(self) -> tuple[int, int]:
         return self._raw_read(self.dialect.event_id_range)
@@ -72,3 +72,16 @@ class LiveReads:
             return self.dialect.delete_events_before(con, cutoff)
 
         return self._raw_write(ErrorCode.DELETE_FAILED, op)
+
+
+def _activities(rows: list[tuple]) -> list[EventActivity]:
+    return [
+        EventActivity(
+            instance_id=iid,
+            count=count,
+            last_id=last_id,
+            last_success=bool(success),
+            last_timestamp=from_epoch(stamp),
+        )
+        for iid, count, last_id, success, stamp in rows
+    ]

@@ -59,7 +59,7 @@ async def until(pilot, condition, what: str, seconds: float = WAIT) -> None:
 
 def shows(app: CodexDashApp, *ids: str) -> bool:
     return (
-        app._problem is None
+        app.feed.problem is None
         and app.overview is not None
         and set(app.overview.rows) == set(ids)
         and app.table.row_count == len(ids)
@@ -77,11 +77,11 @@ async def test_deleted_then_recreated(db_path: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: shows(app, "first-a1"), "the first row")
         remove_database(db_path)
-        await until(pilot, lambda: app._problem is not None, "the problem to show")
+        await until(pilot, lambda: app.feed.problem is not None, "the problem to show")
         text = header_text(app)
-        assert "OFFLINE" in text and "missing" in text and str(db_path) in app._problem
+        assert "OFFLINE" in text and "missing" in text and str(db_path) in app.feed.problem
         for _ in range(3):  # more reloads while missing: still no empty database in its place
-            app.request_reload(force=True)
+            app.feed.request_reload(force=True)
             await pilot.pause(0.2)
         assert not db_path.exists()
         seed(db_path, "second-a1", events=3)
@@ -100,8 +100,8 @@ async def test_replaced_by_garbage_then_by_another_database(db_path: Path, tmp_p
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: shows(app, "old-a1"), "the first row")
         os.replace(garbage, db_path)
-        await until(pilot, lambda: app._problem is not None, "the problem to show")
-        assert "not a SQLite database" in app._problem, app._problem
+        await until(pilot, lambda: app.feed.problem is not None, "the problem to show")
+        assert "not a SQLite database" in app.feed.problem, app.feed.problem
         assert "OFFLINE" in header_text(app)
         assert db_path.read_bytes().startswith(b"this is not a database")  # left as it was
         os.replace(other, db_path)
@@ -133,7 +133,7 @@ async def test_truncate_checkpoints_while_running(db_path: Path) -> None:
                     return row is not None and row.event_count == expected
 
                 await until(pilot, counted, f"{expected} events after a TRUNCATE checkpoint")
-                assert app._problem is None
+                assert app.feed.problem is None
     finally:
         writer.disconnect()
     assert 0 in truncated  # at least one TRUNCATE went through with the dashboard reading

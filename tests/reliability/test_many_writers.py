@@ -63,7 +63,7 @@ async def run_contention(tmp_path: Path, per_writer: int) -> dict:
     problems: list[str] = []
     async with app.run_test(size=(120, 40)) as pilot:
         await app.wait_settled()
-        loads_before = app.loads_completed
+        loads_before = app.feed.loads_completed
         started = time.monotonic()
         writers = [
             start_writer("events", db_path, n, per_writer, sidefiles[n]) for n in range(WRITERS)
@@ -76,13 +76,13 @@ async def run_contention(tmp_path: Path, per_writer: int) -> dict:
         loads_during = 0
         while any(w.poll() is None for w in writers):
             await pilot.pause(0.1)
-            if app._problem:
-                problems.append(app._problem)
+            if app.feed.problem:
+                problems.append(app.feed.problem)
         elapsed = time.monotonic() - started
-        loads_during = app.loads_completed - loads_before
+        loads_during = app.feed.loads_completed - loads_before
         reports = [finish(w) for w in writers]
         backup_thread.join(timeout=300)
-        app.request_reload(force=True)
+        app.feed.request_reload(force=True)
         await app.wait_settled(timeout=30)
         shown = {row_id: row.event_count for row_id, row in app.overview.rows.items()}
     return {

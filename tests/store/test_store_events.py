@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import time
 from datetime import timedelta
 
@@ -13,6 +16,7 @@ from store_helpers import (
     make_event,
     make_instance,
 )
+from testkit import subprocess_env
 
 from store import DatabaseError, ErrorCode
 
@@ -144,28 +148,36 @@ def test_any_limit_is_served_whole_in_order(db, instance):
     assert len(db.get_recent_mcp_events(T0, limit=11_000)) == 11_000
 
 
+PAGED_READ = """
+import json, sys, tracemalloc
+from store import DatabaseConfig, initialize_database
+db = initialize_database(DatabaseConfig(read_only=True).with_target(sys.argv[1]))
+db.get_mcp_events(sys.argv[2], limit=10)  # the reader connection, made once
+tracemalloc.start()
+events = db.get_mcp_events(sys.argv[2], limit=50_000)
+kept, peak = tracemalloc.get_traced_memory()
+print(json.dumps([len(events), kept, peak]))
+"""
+
+
 def test_a_large_limit_reads_in_pages(db, instance):
     """Memory stays flat: beyond the records returned, a read holds only a page of raw rows
-    (all rows fetched at once held about as much again as the records)."""
-    import tracemalloc
-
-    from store.convert import clear_caches
-
+    (all rows fetched at once held about as much again as the records). Measured in a fresh
+    process: tracemalloc counts every thread's allocations, and a test's leftovers would count."""
     db.log_mcp_events(
         [make_event(instance, metadata={"n": n}, timestamp=T0) for n in range(20_000)]
     )
-    # The converter's bounded JSON/datetime caches start empty, whatever earlier tests left in
-    # them: a cache that was nearly full when the read began refilled and emptied at other
-    # points of the read: in the whole suite peak - kept came to 25 % of kept (alone: < 20 %).
-    clear_caches()
-    db.get_mcp_events(instance, limit=10)  # the reader connection and its caches, made once
-    tracemalloc.start()
-    try:
-        events = db.get_mcp_events(instance, limit=50_000)
-        kept, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    assert len(events) == 20_000
+    target = db.config.server_url or db.path
+    done = subprocess.run(
+        [sys.executable, "-c", PAGED_READ, target, instance],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=subprocess_env(),
+    )
+    assert done.returncode == 0, done.stderr
+    count, kept, peak = json.loads(done.stdout)
+    assert count == 20_000
     assert peak - kept < kept * 0.2, (peak, kept)
 
 

@@ -438,7 +438,7 @@ async def test_pause_holds_other_processes_commits_until_resumed(demo_db):
         before = app.overview.rows["work-131-a1"].record.status
         run_writer(demo_db, "status", "work-131-a1", "waiting_review")
         # the commit is noticed (watcher or poll) but not applied
-        await until(pilot, lambda: app._pending, what="the paused app to notice the commit")
+        await until(pilot, lambda: app.feed.pending, what="the paused app to notice the commit")
         await settle(app, pilot)
         assert app.overview.rows["work-131-a1"].record.status == before == "started"
         assert "waiting_review" not in app.table.cell_text("work-131-a1", "status")
@@ -459,11 +459,11 @@ async def test_ctrl_r_reloads_now(demo_db):
     app = make_app(demo_db, now=NOW, watch=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        loads = app.loads_completed
+        loads = app.feed.loads_completed
         with open_store(demo_db) as db:
             db.update_instance_status("work-135-a2", "waiting_review")
         await pilot.press("ctrl+r")
-        await until(pilot, lambda: app.loads_completed > loads, what="a reload")
+        await until(pilot, lambda: app.feed.loads_completed > loads, what="a reload")
         await settle(app, pilot)
         assert app.overview is not None
         assert app.overview.rows["work-135-a2"].record.status == "waiting_review"

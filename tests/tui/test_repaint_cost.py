@@ -28,12 +28,8 @@ from tuilab import (
 
 from store import MCPEventRecord
 from tui import memory
-from tui.app import (
-    DRAW_AHEAD_AFTER_SECONDS,
-    FREEZE_AFTER_SECONDS,
-    OPEN_WAIT_SECONDS,
-    QUIET_SECONDS,
-)
+from tui.live.detail_follower import DRAW_AHEAD_AFTER_SECONDS, OPEN_WAIT_SECONDS
+from tui.memory import FREEZE_AFTER_SECONDS, QUIET_SECONDS
 from tui.screens.instance_screen import InstanceScreen
 from tui.widgets import timeline
 from tui.widgets.kept_scrollbar import KeptScrollBar
@@ -203,7 +199,7 @@ async def test_a_draw_ahead_starting_after_quit_does_nothing(demo_db):
         await select_settled(app, pilot, "work-131-a1")
         detail = app.detail
     assert detail is not None and not app.is_running
-    await app._draw_instance_screen_ahead(detail)  # as its worker would, now
+    await app.detail_follower.draw_ahead(detail)  # as its worker would, now
 
 
 async def test_new_events_of_an_instance_drawn_ahead_set_no_draw_ahead_timer(demo_db):
@@ -221,13 +217,13 @@ async def test_new_events_of_an_instance_drawn_ahead_set_no_draw_ahead_timer(dem
                     instance_id="work-131-a1", tool_name="fresh_tool", success=True, timestamp=NOW
                 )
             )
-        app.request_reload(force=True)
+        app.feed.request_reload(force=True)
         await until(
             pilot,
             lambda: app.detail is not None and app.detail.events[0].tool_name == "fresh_tool",
             what="the new event in the detail",
         )
-        assert app._draw_ahead_timer is None
+        assert app.detail_follower.draw_ahead_timer is None
 
 
 async def test_an_instance_opened_before_it_was_drawn_ahead_is_drawn_on_enter(demo_db):
@@ -320,7 +316,7 @@ async def test_a_timeline_that_gained_an_event_formats_only_that_event(demo_db, 
                     instance_id="work-131-a1", tool_name="fresh_tool", success=True, timestamp=NOW
                 )
             )
-        app.request_reload(force=True)
+        app.feed.request_reload(force=True)
         await until(pilot, lambda: "fresh_tool" in formatted, what="the new event")
         await settle(app, pilot)
         assert formatted == ["fresh_tool"]
@@ -352,18 +348,20 @@ async def test_full_collections_wait_for_a_quiet_moment(demo_db):
         await pilot.pause(FREEZE_AFTER_SECONDS + 0.5)
         assert gc.get_threshold()[2] == memory.NEVER
         gc.callbacks.append(seen)
-        app._last_input = time.monotonic()  # the app's own check, every 2 s, waits for quiet
+        app.collection_pacer.last_input = (
+            time.monotonic()
+        )  # the app's own check, every 2 s, waits for quiet
         try:
             garbage = [[[i]] for i in range(200_000)]  # young collections, survivors promoted
             del garbage
             assert gc.get_count()[2] > 0 and not full  # due, and not taken by the collector
             await pilot.press("down")  # a key just now: not quiet
-            app._collect_when_quiet()
+            app.collection_pacer.collect_when_quiet()
             assert not full and gc.get_count()[2] > 0
-            app._last_input -= QUIET_SECONDS
-            app._collect_when_quiet()
+            app.collection_pacer.last_input -= QUIET_SECONDS
+            app.collection_pacer.collect_when_quiet()
             assert full == [1] and gc.get_count()[2] == 0
-            app._collect_when_quiet()  # nothing promoted since: nothing to do
+            app.collection_pacer.collect_when_quiet()  # nothing promoted since: nothing to do
             assert full == [1]
         finally:
             gc.callbacks.remove(seen)

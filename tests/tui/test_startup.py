@@ -37,13 +37,13 @@ def table_rows(app):
 
 async def test_the_preloaded_rows_are_in_the_first_frame(demo_db):
     app = make_app(demo_db, now=NOW)
-    preload = app._preload = preloaded(app)
+    preload = app.feed.preload = preloaded(app)
     loader, overview = preload.result()
     frames = record_frames(app, table_rows(app))
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         assert frames and frames[0] == len(overview.rows) > 0
-        assert app._loader is loader  # the app goes on from the preloaded loader's counts
+        assert app.feed.loader is loader  # the app goes on from the preloaded loader's counts
         assert app.table.row_count == len(overview.rows)
         assert "…" not in app.table.cell_text(app.table.selected_id, "events")  # counted since
 
@@ -64,8 +64,8 @@ def test_the_command_line_waits_for_a_quick_first_load_only(demo_db, monkeypatch
     preload_done: list[bool] = []
 
     def fake_run(app, *args, **kwargs):  # no terminal here: what the app would start with
-        preload_done.append(app._preload.done())
-        app._preload.result()
+        preload_done.append(app.feed.preload.done())
+        app.feed.preload.result()
         app.gateway.close()
 
     monkeypatch.setattr("tui.app.CodexDashApp.run", fake_run)
@@ -77,11 +77,11 @@ async def test_a_failed_preload_is_loaded_again_by_the_app(demo_db):
     app = make_app(demo_db, now=NOW)
     failed: concurrent.futures.Future = concurrent.futures.Future()
     failed.set_exception(DatabaseError(ErrorCode.NOT_CONNECTED, "gone for a moment"))
-    app._preload = failed
+    app.feed.preload = failed
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         assert app.table.row_count > 0
-        assert app._loader is not None
+        assert app.feed.loader is not None
 
 
 async def test_a_preload_still_running_is_awaited_without_blocking_the_screen(demo_db):
@@ -90,7 +90,7 @@ async def test_a_preload_still_running_is_awaited_without_blocking_the_screen(de
     gateway.open_sync()
     release = threading.Event()
     gateway.submit(release.wait, 10)  # the database thread is busy until released
-    app._preload = gateway.submit(lambda: first_overview(gateway.db, app.now, None))
+    app.feed.preload = gateway.submit(lambda: first_overview(gateway.db, app.now, None))
     frames = record_frames(app, table_rows(app))
     threading.Timer(0.5, release.set).start()
     async with app.run_test(size=SIZE) as pilot:
@@ -134,7 +134,7 @@ def test_collection_is_paused_for_start_up_and_back_on_after_a_failed_start(tmp_
 
 async def test_the_detail_panes_come_after_the_first_frame_into_a_place_kept_for_them(demo_db):
     app = make_app(demo_db, now=NOW)
-    app._preload = preloaded(app)
+    app.feed.preload = preloaded(app)
     frames = record_frames(
         app, lambda screen: (bool(app.query("#tree, #timeline")), app.table.region)
     )
@@ -154,7 +154,7 @@ async def test_the_detail_panes_come_when_the_first_load_fails_too(tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: bool(app.query("#tree")), what="the panes")
         assert app.table.row_count == 0
-        assert app._problem is not None  # the header says why
+        assert app.feed.problem is not None  # the header says why
 
 
 async def test_what_the_first_frame_does_not_need_comes_after_it(demo_db, tmp_path):
@@ -164,7 +164,7 @@ async def test_what_the_first_frame_does_not_need_comes_after_it(demo_db, tmp_pa
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         assert not app.query("#progress")
-        assert app._watcher is not None
+        assert app.feed.change_source is not None
         await pilot.press("b")
         await until(pilot, lambda: any((tmp_path / "backups").glob("*")), what="the backup")
         assert app.query("#progress")

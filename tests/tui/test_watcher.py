@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tui.watcher import DatabaseWatcher
+from tui.live.wal_watcher import DatabaseWatcher
 
 pytestmark = pytest.mark.anyio
 WAKE_TIMEOUT = 5.0  # an upper bound on a loaded machine; a wake takes ~30 ms
@@ -286,7 +286,7 @@ def test_a_process_that_never_stops_its_watcher_still_exits_cleanly(tmp_path: Pa
     db = make_db(tmp_path / "data")
     script = (
         "import asyncio, sys\n"
-        "from tui.watcher import DatabaseWatcher\n"
+        "from tui.live.wal_watcher import DatabaseWatcher\n"
         "loop = asyncio.new_event_loop()\n"
         "watcher = DatabaseWatcher(sys.argv[1], lambda: None)\n"
         "task = loop.create_task(watcher.run())\n"

@@ -15,7 +15,7 @@ from store import DatabaseConfig, InstanceRecord, MCPEventRecord, initialize_dat
 
 def main(argv: list[str]) -> int:
     path, command, instance_id, *rest = argv
-    db = initialize_database(DatabaseConfig(local_file=path))
+    db = initialize_database(DatabaseConfig().with_target(path))  # a file or a server URL
     try:
         if command == "event":
             event_id = db.log_mcp_event(

@@ -138,7 +138,7 @@ class InstanceScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#instance-tree").border_title = "Relationships"
-        from ..app import INSTANCE_SCREEN_ACTIONS  # the app decides which keys apply here
+        from ..actions.guard import INSTANCE_SCREEN_ACTIONS  # which dashboard keys apply here
 
         keys = [("esc", "Back"), ("m", "More events")]  # here `q` goes back too, never quits
         self.query_one(KeyBar).show_keys(
@@ -158,7 +158,7 @@ class InstanceScreen(Screen[None]):
     async def load_first_page(self) -> None:
         try:
             detail = await self.dash.gateway.run(
-                self.dash.load_detail_sync, self.instance_id, FIRST_PAGE
+                self.dash.feed.load_detail_sync, self.instance_id, FIRST_PAGE
             )
         except DatabaseError as exc:
             self.notify(exc.message, title=exc.code, severity="error")

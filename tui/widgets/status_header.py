@@ -10,7 +10,7 @@ from textual.widgets import Static
 
 from store import INSTANCE_STATUSES
 
-from ..formatting import STATUS_RICH, ago, size
+from ..formatting import STATUS_RICH, ago, clock_time, size
 from ..model import Overview
 
 SHORT = {
@@ -40,12 +40,22 @@ class StatusHeader(Static):
         snapshot: bool = False,
         problem: str | None,
         db_name: str,
+        disconnected: str | None = None,
     ) -> None:
+        """`disconnected` (a server's link is down, and why) keeps the last data on screen,
+        where a `problem` (the database cannot be read) replaces it."""
+        if disconnected is not None:
+            problem = None
         line = Text(no_wrap=True, overflow="ellipsis")
         line.append(" codex-dash ", style="bold reverse")
         line.append(" ")
         if problem:
             line.append(" OFFLINE ", style="bold white on red")
+        elif disconnected is not None:
+            line.append(" ⚠ DISCONNECTED ", style="bold white on red")
+            line.append(" retrying", style="red")
+            if overview is not None:
+                line.append(f" · data as of {clock_time(overview.loaded_at, now)}", style="yellow")
         elif live:
             line.append(" ● LIVE ", style="bold black on green")
         else:
@@ -81,6 +91,8 @@ class StatusHeader(Static):
                 second.append("  ")
             second.append("│ ", style="dim")
             second.append(f"events {overview.events_last_minute}/min {overview.events_last_hour}/h")
+            if disconnected is not None:
+                second.append(f"  │ {disconnected}", style="red")
         else:
             second.append(" loading…", style="dim")
         content = Text("\n").join([line, second])
