@@ -76,6 +76,23 @@ def run_raw_write(pony: Any, operation: Callable[[sqlite3.Connection], Any]) -> 
     return result
 
 
+def route_clock(con: sqlite3.Connection, now_epoch: Callable[[], int]) -> None:
+    """SQL's "now" on this connection is the store's clock: an application function replaces
+    the built-in unixepoch() of the same arity, so column defaults and the migrations' own
+    unixepoch() (drizzle's marker row) read the clock a test pinned, never the machine's."""
+    con.create_function("unixepoch", 0, now_epoch)
+
+
+@contextlib.contextmanager
+def answer_within(seconds: float) -> Iterator[None]:
+    """A local file has no server that could go silent: busy_timeout bounds its lock waits."""
+    yield
+
+
+def allow_long_statement() -> None:
+    """Nothing watches a local write's duration (see answer_within)."""
+
+
 def session_started(con: Any) -> int | None:
     """A transaction id whose commit status can be asked later: none needed for a local file
     (a commit either returns or raises; no answer can be lost on the way)."""
