@@ -29,6 +29,7 @@ import psycopg2.extras
 from ..records import ActivityCursor
 from . import CommitUncertain
 from .columns import INSTANCE_ORDER_COLUMNS, INSTANCE_SELECT
+from .driver_errors import root_of
 
 NAME = "postgres"
 PROVIDER = "postgres"
@@ -349,9 +350,16 @@ CREATE_MIGRATIONS_TABLE = (
 @contextlib.contextmanager
 def migration_lock(con: Connection) -> Iterator[None]:
     """One migration's transaction; concurrent starters queue on an advisory lock."""
+    with _transaction(con):
+        execute(con, "SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK_KEY,))
+        yield
+
+
+@contextlib.contextmanager
+def _transaction(con: Connection) -> Iterator[None]:
+    """BEGIN ... COMMIT on an autocommit connection; ROLLBACK on any error (if it still can)."""
     execute(con, "BEGIN")
     try:
-        execute(con, "SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK_KEY,))
         yield
         execute(con, "COMMIT")
     except BaseException:
@@ -369,23 +377,7 @@ def run_script(con: Connection, sql: str) -> None:
 
 
 def root_error(exc: BaseException) -> BaseException:
-    """Pony wraps driver errors; walk to the psycopg2 one so its code and message are visible."""
-    seen = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, psycopg2.Error):
-            return current
-        original = getattr(current, "original_exc", None)
-        if isinstance(original, BaseException):
-            current = original
-            continue
-        inner = getattr(current, "exceptions", None)  # Pony's CommitException: (type, value, tb)
-        if inner:
-            current = inner[0][1]
-            continue
-        current = current.__cause__ or current.__context__
-    return exc
+    return root_of(exc, psycopg2.Error)
 
 
 def _code(exc: BaseException) -> str:
@@ -815,18 +807,10 @@ def snapshot(con: Connection) -> Iterator[None]:
             con.autocommit = True
 
 
-@contextlib.contextmanager
-def bulk_load(con: Connection) -> Iterator[None]:
-    """A copy's writes in one transaction: all of it or none."""
+def bulk_load(con: Connection) -> contextlib.AbstractContextManager[None]:
+    """A copy's writes in one transaction: all of it or none, however long it takes."""
     execute(con, "SET statement_timeout = 0")
-    execute(con, "BEGIN")
-    try:
-        yield
-        execute(con, "COMMIT")
-    except BaseException:
-        if not con.closed:
-            execute(con, "ROLLBACK")
-        raise
+    return _transaction(con)
 
 
 def read_table(

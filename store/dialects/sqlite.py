@@ -17,6 +17,7 @@ from typing import Any
 
 from ..records import ActivityCursor
 from .columns import INSTANCE_ORDER_COLUMNS, INSTANCE_SELECT
+from .driver_errors import root_of
 
 NAME = "sqlite"
 PROVIDER = "sqlite"
@@ -126,9 +127,14 @@ CREATE_MIGRATIONS_TABLE = (
 )
 
 
-@contextlib.contextmanager
-def migration_lock(con: sqlite3.Connection) -> Iterator[None]:
+def migration_lock(con: sqlite3.Connection) -> contextlib.AbstractContextManager[None]:
     """One migration's transaction, exclusive against other processes (BEGIN IMMEDIATE)."""
+    return _immediate(con)
+
+
+@contextlib.contextmanager
+def _immediate(con: sqlite3.Connection) -> Iterator[None]:
+    """BEGIN IMMEDIATE ... COMMIT; ROLLBACK on any error."""
     con.execute("BEGIN IMMEDIATE")
     try:
         yield
@@ -210,16 +216,9 @@ def snapshot(con: sqlite3.Connection) -> Iterator[None]:
         con.execute("ROLLBACK")
 
 
-@contextlib.contextmanager
-def bulk_load(con: sqlite3.Connection) -> Iterator[None]:
+def bulk_load(con: sqlite3.Connection) -> contextlib.AbstractContextManager[None]:
     """A copy's writes in one BEGIN IMMEDIATE: all of it or none."""
-    con.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+    return _immediate(con)
 
 
 def read_table(
@@ -342,19 +341,7 @@ def root_error(exc: BaseException) -> BaseException:
 
 
 def root_sqlite_error(exc: BaseException) -> BaseException:
-    """Pony wraps driver errors; walk to the sqlite3 one so its message and code are visible."""
-    seen = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, sqlite3.Error):
-            return current
-        original = getattr(current, "original_exc", None)
-        if isinstance(original, BaseException):
-            current = original
-            continue
-        current = current.__cause__ or current.__context__
-    return exc
+    return root_of(exc, sqlite3.Error)
 
 
 def is_retryable(exc: BaseException) -> bool:
