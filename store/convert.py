@@ -125,7 +125,7 @@ def events_from_rows(rows: Iterable[tuple[Any, ...]]) -> list[MCPEventRecord]:
 
 
 def instances_from_rows(rows: Iterable[tuple[Any, ...]]) -> list[InstanceRecord]:
-    """Rows in `dialects.sqlite.INSTANCE_COLUMNS` order to records."""
+    """Rows in `dialects.columns.INSTANCE_COLUMNS` order to records."""
     new, cls, when = _new, InstanceRecord, utc
     records = []
     append = records.append

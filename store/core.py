@@ -230,7 +230,7 @@ class StoreCore:
             if cfg.read_only or not cfg.auto_migrate or self._standby:
                 verify(con, migrations, dialect)
             else:
-                applied = apply_migrations(con, dialect, migrations)
+                applied = apply_migrations(con, dialect, migrations, clock=cfg.clock)
                 if applied:
                     log.info("applied migrations %s to %s", ", ".join(applied), self.path)
             try:
@@ -309,7 +309,9 @@ class StoreCore:
         pony, entities = self._require_connection()
         self._refuse_read_only(code)
         return self._with_retry(
-            code, lambda: self._in_session(pony, entities, operation), conflict=conflict
+            code,
+            lambda: self._answered(lambda: self._in_session(pony, entities, operation)),
+            conflict=conflict,
         )
 
     def _raw_write(self, code: ErrorCode, operation: Callable[[Any], T]) -> T:
@@ -317,7 +319,16 @@ class StoreCore:
         db_session around it (its bookkeeping cost more than the insert itself)."""
         pony, _ = self._require_connection()
         self._refuse_read_only(code)
-        return self._with_retry(code, lambda: self.dialect.run_raw_write(pony, operation))
+        return self._with_retry(
+            code, lambda: self._answered(lambda: self.dialect.run_raw_write(pony, operation))
+        )
+
+    def _answered(self, attempt: Callable[[], T]) -> T:
+        """One write attempt that a server gone silent (its TCP stack still up, so no TCP
+        timeout fires) cannot hold past busy_timeout: the dialect cuts the connection and the
+        attempt fails as a lost connection (a cut COMMIT is settled by asking the server)."""
+        with self.dialect.answer_within(self.config.busy_timeout / 1000):
+            return attempt()
 
     def _read(self, operation: Callable[[Any], T]) -> T:
         _pony, entities = self._require_connection()

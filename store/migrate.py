@@ -20,6 +20,7 @@ from types import ModuleType
 from typing import Any, NamedTuple
 
 from .errors import DatabaseError, ErrorCode
+from .timeutil import Clock, now_epoch, system_clock
 
 MIGRATIONS_ROOT = Path(__file__).resolve().parent.parent / "migrations"
 TABLE = "codex_dash_migrations"
@@ -88,13 +89,23 @@ def verify(con: Any, migrations: list[Migration], dialect: ModuleType) -> list[M
 
 
 def apply_migrations(
-    con: Any, dialect: ModuleType, migrations: list[Migration] | None = None
+    con: Any,
+    dialect: ModuleType,
+    migrations: list[Migration] | None = None,
+    *,
+    clock: Clock = system_clock,
 ) -> list[str]:
-    """Apply what is pending on an autocommit connection; return the labels applied here."""
+    """Apply what is pending on an autocommit connection; return the labels applied here.
+
+    Times written while migrating come from the store's `clock`, like every other time the store
+    writes: applied_at is inserted from it, and the dialect routes the migration SQL's own "now"
+    (SQLite's unixepoch() in drizzle's marker row) through it, since the files cannot change
+    (their checksums are recorded in users' databases)."""
     migrations = discover(engine=dialect.NAME) if migrations is None else migrations
     done: list[str] = []
     if not verify(con, migrations, dialect):
         return done
+    dialect.route_clock(con, lambda: now_epoch(clock))
     with dialect.migration_lock(con):
         dialect.run_script(con, dialect.CREATE_MIGRATIONS_TABLE)
     for migration in migrations:
@@ -104,8 +115,9 @@ def apply_migrations(
                     dialect.run_script(con, migration.sql)
                     dialect.execute(
                         con,
-                        f"INSERT INTO {TABLE} (version, name, checksum) VALUES ({dialect.marks(3)})",
-                        (migration.version, migration.name, migration.checksum),
+                        f"INSERT INTO {TABLE} (version, name, checksum, applied_at) "
+                        f"VALUES ({dialect.marks(4)})",
+                        (migration.version, migration.name, migration.checksum, now_epoch(clock)),
                     )
                     done.append(migration.label)
         except dialect.DRIVER_ERROR as exc:

@@ -97,7 +97,12 @@ def snapshot_into_sqlite_file(
     """A new claude-codex.db at `path` in the spec's format (SQLite migrations, drizzle's table,
     rollback journal) holding one consistent snapshot of `source`."""
     target = initialize_database(
-        DatabaseConfig(local_file=path, enable_wal=False, busy_timeout=source.config.busy_timeout)
+        DatabaseConfig(
+            local_file=path,
+            enable_wal=False,
+            busy_timeout=source.config.busy_timeout,
+            clock=source.config.clock,  # the backup's migration rows: the source's clock's time
+        )
     )
     try:
         copy_database(source, target, progress=progress)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 
 def settle_and_press(*keys: str) -> Callable[[Pilot], Awaitable[None]]:
@@ -21,6 +22,10 @@ def settle_and_press(*keys: str) -> Callable[[Pilot], Awaitable[None]]:
             await pilot.pause()
             if wait is not None:
                 await wait()
+        # A text cursor blinks every 0.5 s: held on, a picture does not depend on how long the
+        # steps above took (the filter snapshot failed 1 run in 9 on a busy machine).
+        for field in app.screen.query(Input):
+            field.cursor_blink = False
         await pilot.pause(0.1)
 
     return run

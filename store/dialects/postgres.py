@@ -13,7 +13,9 @@ import functools
 import io
 import math
 import os
+import socket
 import threading
+import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import chain
@@ -26,6 +28,8 @@ import psycopg2.extras
 
 from ..records import ActivityCursor
 from . import CommitUncertain
+from .columns import INSTANCE_ORDER_COLUMNS, INSTANCE_SELECT
+from .driver_errors import root_of
 
 NAME = "postgres"
 PROVIDER = "postgres"
@@ -106,6 +110,7 @@ def run_raw_write(pony: Any, operation: Callable[[Connection], Any]) -> Any:
         con, is_new = pony.provider.connect()
         if is_new:
             pony.call_on_connect(con)
+    _watch_connection(con)
     if con.info.transaction_status != psycopg2.extensions.TRANSACTION_STATUS_IDLE:
         con.rollback()  # whatever Pony left open
     if not con.autocommit:
@@ -134,6 +139,124 @@ def run_raw_write(pony: Any, operation: Callable[[Connection], Any]) -> Any:
     return result
 
 
+# --- a server that stops answering --------------------------------------------------------------
+
+
+class ServerSilent(psycopg2.OperationalError):
+    """The server sent no answer within the call's limit and the connection was cut. When the
+    server hangs with its TCP stack up, the kernel keeps acknowledging bytes, so neither
+    tcp_user_timeout nor keepalives ever fire: only the client's own clock notices."""
+
+
+class _Watch:
+    """One write attempt's limit: a context manager (a class: cheaper than a generator on the
+    hot path, ~1 us) registered with the watchdog while it runs."""
+
+    __slots__ = ("con", "cut", "deadline", "seconds")
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.deadline: float | None = None
+        self.con: Connection | None = None
+        self.cut = False
+
+    def __enter__(self) -> _Watch:
+        self.deadline = time.monotonic() + self.seconds + 0.25
+        _watching.current = self
+        _watchdog.add(self)
+        return self
+
+    def __exit__(self, kind: Any, exc: BaseException | None, tb: Any) -> None:
+        _watchdog.remove(self)
+        _watching.current = None
+        if exc is not None and self.cut and not isinstance(exc, CommitUncertain):
+            raise ServerSilent(
+                f"no answer from the server within busy_timeout={round(self.seconds * 1000)} ms; "
+                "the connection was closed"
+            ) from exc
+
+
+class _Watchdog:
+    """One thread per process: shuts down the socket of a write whose deadline passed, so the
+    blocked libpq call returns at once with a lost connection instead of waiting forever.
+    Registering is a set insert (atomic under the GIL) and wakes nobody: the thread sleeps until
+    the earliest deadline, or IDLE_WAKE seconds when there is none."""
+
+    IDLE_WAKE = 0.5
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._watches: set[_Watch] = set()
+        self._pid = 0  # the process the thread runs in (none yet, or forked away)
+        self._wake_at = 0.0
+
+    def add(self, watch: _Watch) -> None:
+        self._watches.add(watch)
+        if self._pid != os.getpid() or (watch.deadline or 0) < self._wake_at:
+            with self._cond:
+                if self._pid != os.getpid():
+                    self._pid = os.getpid()
+                    thread = threading.Thread(target=self._run, name="codex-dash-watchdog")
+                    thread.daemon = True
+                    thread.start()
+                self._cond.notify()
+
+    def remove(self, watch: _Watch) -> None:
+        self._watches.discard(watch)
+
+    def _run(self) -> None:
+        with self._cond:
+            while True:
+                now = time.monotonic()
+                pending = []
+                for watch in list(self._watches):
+                    deadline = watch.deadline
+                    if watch.cut or deadline is None:
+                        continue
+                    if deadline <= now and watch.con is not None:
+                        watch.cut = True
+                        _cut(watch.con)
+                    else:
+                        pending.append(deadline)
+                self._wake_at = min(pending, default=now + self.IDLE_WAKE)
+                self._cond.wait(max(0.001, self._wake_at - now))
+
+
+_watchdog = _Watchdog()
+_watching = threading.local()
+
+
+def answer_within(seconds: float) -> _Watch:
+    """A write attempt on this thread gets its answers within `seconds` (plus a grace that lets
+    the server's own lock_timeout answer first), or its connection is cut and it fails with
+    ServerSilent: a lost connection, reported clearly, never a hang. A COMMIT cut this way is
+    still settled by `commit_status`, like any COMMIT whose answer was lost."""
+    return _Watch(seconds)
+
+
+def _watch_connection(con: Connection) -> None:
+    watch = getattr(_watching, "current", None)
+    if watch is not None:
+        watch.con = con
+
+
+def allow_long_statement() -> None:
+    """This write attempt may legitimately outlast busy_timeout (a prune or an instance's events:
+    millions of rows): the watchdog leaves it alone, the server's statement_timeout bounds it."""
+    watch = getattr(_watching, "current", None)
+    if watch is not None:
+        watch.deadline = None
+
+
+def _cut(con: Connection) -> None:
+    with contextlib.suppress(OSError, psycopg2.Error):
+        sock = socket.socket(fileno=os.dup(con.fileno()))
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        finally:
+            sock.close()
+
+
 def _begin(cur: Any, sql: str = "") -> str:
     """The SQL to run first in a raw write: prefixed with BEGIN while none was sent yet."""
     if getattr(_txn, "pending", False):
@@ -160,8 +283,15 @@ def _rollback(pool: Any, con: Connection) -> None:
         pool.drop(con)
 
 
+def route_clock(con: Connection, now_epoch: Callable[[], int]) -> None:
+    """Nothing to route: PostgreSQL's migrations insert no rows of their own (no drizzle table
+    on a server), the runner inserts applied_at from the clock, and the store writes every
+    timestamp column explicitly; the schema's now() defaults only serve other writers."""
+
+
 def session_started(con: Connection) -> int:
     """This transaction's id (assigned now), for `commit_status` after a lost answer."""
+    _watch_connection(con)
     with con.cursor() as cur:
         cur.execute("SELECT txid_current()")
         return int(cur.fetchone()[0])
@@ -220,9 +350,16 @@ CREATE_MIGRATIONS_TABLE = (
 @contextlib.contextmanager
 def migration_lock(con: Connection) -> Iterator[None]:
     """One migration's transaction; concurrent starters queue on an advisory lock."""
+    with _transaction(con):
+        execute(con, "SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK_KEY,))
+        yield
+
+
+@contextlib.contextmanager
+def _transaction(con: Connection) -> Iterator[None]:
+    """BEGIN ... COMMIT on an autocommit connection; ROLLBACK on any error (if it still can)."""
     execute(con, "BEGIN")
     try:
-        execute(con, "SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK_KEY,))
         yield
         execute(con, "COMMIT")
     except BaseException:
@@ -240,23 +377,7 @@ def run_script(con: Connection, sql: str) -> None:
 
 
 def root_error(exc: BaseException) -> BaseException:
-    """Pony wraps driver errors; walk to the psycopg2 one so its code and message are visible."""
-    seen = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, psycopg2.Error):
-            return current
-        original = getattr(current, "original_exc", None)
-        if isinstance(original, BaseException):
-            current = original
-            continue
-        inner = getattr(current, "exceptions", None)  # Pony's CommitException: (type, value, tb)
-        if inner:
-            current = inner[0][1]
-            continue
-        current = current.__cause__ or current.__context__
-    return exc
+    return root_of(exc, psycopg2.Error)
 
 
 def _code(exc: BaseException) -> str:
@@ -550,29 +671,6 @@ def delete_events_before(con: Connection, cutoff: int) -> int:
         return cur.rowcount
 
 
-INSTANCE_COLUMNS = (
-    "id",
-    "type",
-    "status",
-    "worktree_path",
-    "branch_name",
-    "base_branch",
-    "tmux_session",
-    "claude_pid",
-    "issue_number",
-    "pr_number",
-    "pr_url",
-    "parent_instance_id",
-    "created_at",
-    "terminated_at",
-    "last_activity",
-    "system_prompt",
-    "agent_number",
-)
-INSTANCE_SELECT = f"SELECT {', '.join(INSTANCE_COLUMNS)} FROM instances"
-INSTANCE_ORDER_COLUMNS = frozenset({"created_at", "last_activity", "terminated_at"})
-
-
 def instances_query(
     *,
     types: Sequence[str] | None = None,
@@ -719,18 +817,10 @@ def snapshot(con: Connection) -> Iterator[None]:
             con.autocommit = True
 
 
-@contextlib.contextmanager
-def bulk_load(con: Connection) -> Iterator[None]:
-    """A copy's writes in one transaction: all of it or none."""
+def bulk_load(con: Connection) -> contextlib.AbstractContextManager[None]:
+    """A copy's writes in one transaction: all of it or none, however long it takes."""
     execute(con, "SET statement_timeout = 0")
-    execute(con, "BEGIN")
-    try:
-        yield
-        execute(con, "COMMIT")
-    except BaseException:
-        if not con.closed:
-            execute(con, "ROLLBACK")
-        raise
+    return _transaction(con)
 
 
 def read_table(

@@ -16,6 +16,8 @@ from itertools import chain
 from typing import Any
 
 from ..records import ActivityCursor
+from .columns import INSTANCE_ORDER_COLUMNS, INSTANCE_SELECT
+from .driver_errors import root_of
 
 NAME = "sqlite"
 PROVIDER = "sqlite"
@@ -75,6 +77,23 @@ def run_raw_write(pony: Any, operation: Callable[[sqlite3.Connection], Any]) -> 
     return result
 
 
+def route_clock(con: sqlite3.Connection, now_epoch: Callable[[], int]) -> None:
+    """SQL's "now" on this connection is the store's clock: an application function replaces
+    the built-in unixepoch() of the same arity, so column defaults and the migrations' own
+    unixepoch() (drizzle's marker row) read the clock a test pinned, never the machine's."""
+    con.create_function("unixepoch", 0, now_epoch)
+
+
+@contextlib.contextmanager
+def answer_within(seconds: float) -> Iterator[None]:
+    """A local file has no server that could go silent: busy_timeout bounds its lock waits."""
+    yield
+
+
+def allow_long_statement() -> None:
+    """Nothing watches a local write's duration (see answer_within)."""
+
+
 def session_started(con: Any) -> int | None:
     """A transaction id whose commit status can be asked later: none needed for a local file
     (a commit either returns or raises; no answer can be lost on the way)."""
@@ -108,9 +127,14 @@ CREATE_MIGRATIONS_TABLE = (
 )
 
 
-@contextlib.contextmanager
-def migration_lock(con: sqlite3.Connection) -> Iterator[None]:
+def migration_lock(con: sqlite3.Connection) -> contextlib.AbstractContextManager[None]:
     """One migration's transaction, exclusive against other processes (BEGIN IMMEDIATE)."""
+    return _immediate(con)
+
+
+@contextlib.contextmanager
+def _immediate(con: sqlite3.Connection) -> Iterator[None]:
+    """BEGIN IMMEDIATE ... COMMIT; ROLLBACK on any error."""
     con.execute("BEGIN IMMEDIATE")
     try:
         yield
@@ -192,16 +216,9 @@ def snapshot(con: sqlite3.Connection) -> Iterator[None]:
         con.execute("ROLLBACK")
 
 
-@contextlib.contextmanager
-def bulk_load(con: sqlite3.Connection) -> Iterator[None]:
+def bulk_load(con: sqlite3.Connection) -> contextlib.AbstractContextManager[None]:
     """A copy's writes in one BEGIN IMMEDIATE: all of it or none."""
-    con.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+    return _immediate(con)
 
 
 def read_table(
@@ -324,19 +341,7 @@ def root_error(exc: BaseException) -> BaseException:
 
 
 def root_sqlite_error(exc: BaseException) -> BaseException:
-    """Pony wraps driver errors; walk to the sqlite3 one so its message and code are visible."""
-    seen = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, sqlite3.Error):
-            return current
-        original = getattr(current, "original_exc", None)
-        if isinstance(original, BaseException):
-            current = original
-            continue
-        current = current.__cause__ or current.__context__
-    return exc
+    return root_of(exc, sqlite3.Error)
 
 
 def is_retryable(exc: BaseException) -> bool:
@@ -606,29 +611,6 @@ def count_events_of(con: sqlite3.Connection, instance_id: str) -> int:
 
 def delete_events_before(con: sqlite3.Connection, cutoff: int) -> int:
     return con.execute("DELETE FROM mcp_events WHERE timestamp < ?", (cutoff,)).rowcount
-
-
-INSTANCE_COLUMNS = (
-    "id",
-    "type",
-    "status",
-    "worktree_path",
-    "branch_name",
-    "base_branch",
-    "tmux_session",
-    "claude_pid",
-    "issue_number",
-    "pr_number",
-    "pr_url",
-    "parent_instance_id",
-    "created_at",
-    "terminated_at",
-    "last_activity",
-    "system_prompt",
-    "agent_number",
-)
-INSTANCE_SELECT = f"SELECT {', '.join(INSTANCE_COLUMNS)} FROM instances"
-INSTANCE_ORDER_COLUMNS = frozenset({"created_at", "last_activity", "terminated_at"})
 
 
 def instances_query(

@@ -142,6 +142,7 @@ class InstanceOperations:
             from pony.orm import select
 
             entity = self._instance_or_fail(e, instance_id)
+            self.dialect.allow_long_statement()  # its events may be millions of rows
             select(ev for ev in e.MCPEvent if ev.instance_id == instance_id).delete(bulk=True)
             select(
                 r

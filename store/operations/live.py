@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from .. import validation as v
 from ..errors import ErrorCode
@@ -71,9 +72,12 @@ class LiveReads:
     def prune_events(self, older_than: datetime) -> int:
         """Delete events older than a cutoff (the spec's log retention); returns how many."""
         cutoff = v.timestamp("older_than", older_than) or 0
-        return self._raw_write(
-            ErrorCode.DELETE_FAILED, lambda con: self.dialect.delete_events_before(con, cutoff)
-        )
+
+        def op(con: Any) -> int:
+            self.dialect.allow_long_statement()  # a prune may delete millions of rows
+            return self.dialect.delete_events_before(con, cutoff)
+
+        return self._raw_write(ErrorCode.DELETE_FAILED, op)
 
 
 def _activities(rows: list[tuple]) -> list[EventActivity]:

@@ -14,6 +14,7 @@ from testkit import (  # noqa: F401 - the reliability tests import these from he
     integrity,
     make_event,
     make_instance,
+    query,
     raw,
     start_script,
 )

@@ -6,10 +6,21 @@ import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from rellab import cli, finish, integrity, make_event, make_instance, open_store, start_writer
+from pglab import PgServer
+from rellab import (
+    cli,
+    finish,
+    integrity,
+    make_event,
+    make_instance,
+    open_store,
+    query,
+    start_writer,
+)
 
-from store import MaintenanceSettings
+from store import DatabaseConfig, MaintenanceSettings, initialize_database
 from store.maintenance import (
+    LAST_BACKUP_KEY,
     LAST_VACUUM_KEY,
     last_backup_time,
     list_backups,
@@ -173,3 +184,84 @@ def test_maintenance_commands_while_agents_write(db_path: Path, tmp_path: Path) 
     assert integrity(db_path) == "ok"
     for path in list_backups(str(db_path)):
         assert integrity(path) == "ok"
+
+
+def test_maintain_on_a_server_follows_the_settings(pg_server: PgServer, tmp_path: Path) -> None:
+    """The same maintenance on PostgreSQL: the backup is a spec SQLite file in the backups folder,
+    old backups and events are pruned, VACUUM (ANALYZE) runs on the server, and the recorded times
+    are the store's clock. The database is made and migrated here under the pinned clock (not a
+    template migrated at the real time), so nothing this test compares ever met the real clock."""
+    name = pg_server.create_database()
+    clock = MovingClock(NOW)
+    db = initialize_database(DatabaseConfig(server_url=pg_server.url(name), clock=clock))
+    try:
+        db.create_instance(make_instance(id="m-a1", tmux_session="m-a1"))
+        db.log_mcp_events(
+            [make_event("m-a1", timestamp=NOW - timedelta(days=40)) for _ in range(20)]
+            + [make_event("m-a1") for _ in range(3)]
+        )
+        folder = tmp_path / "backups"
+        folder.mkdir()
+        stem = Path(db.path).stem  # the database's name: a server's backups are named after it
+        assert stem == name
+        stale = []
+        for days in (30, 20, 10):  # three old backups: the two oldest go, the newest stays
+            path = folder / f"{stem}-2026010{days // 10}-000000.db"
+            path.write_bytes(b"old")
+            moment = (NOW - timedelta(days=days)).timestamp()
+            os.utime(path, (moment, moment))
+            stale.append(path)
+        vacuums_before = vacuum_counts(pg_server, name)
+
+        report = maintain(db, MaintenanceSettings(), folder=folder)
+        assert report.backup is not None
+        backup = Path(report.backup.path)
+        assert backup.parent == folder and backup.name == f"{stem}-20261127-120000.db"
+        assert backup.stat().st_mtime == NOW.timestamp()  # the clock's time
+        assert integrity(backup) == "ok"  # a SQLite file in the spec's format...
+        with open_store(backup, read_only=True, clock=clock) as offline:  # ...that opens offline
+            assert offline.count_events("m-a1") == 23  # taken before the prune
+        epoch = int(NOW.timestamp())  # the backup file's own migration rows: the clock's time
+        assert query(backup, "SELECT DISTINCT applied_at FROM codex_dash_migrations") == [(epoch,)]
+        assert query(backup, 'SELECT created_at FROM "__drizzle_migrations"') == [(epoch * 1000,)]
+        assert report.removed_backups == stale
+        assert report.pruned_events == 20
+        assert db.count_events("m-a1") == 3
+        assert report.vacuumed is not None
+        after = vacuum_counts(pg_server, name)
+        assert after["vacuum"] > vacuums_before["vacuum"]  # VACUUM (ANALYZE) ran on the server
+        assert after["analyze"] > vacuums_before["analyze"]
+        assert db.get_config(LAST_VACUUM_KEY) == NOW.isoformat(timespec="seconds")
+        assert db.get_config(LAST_BACKUP_KEY) == NOW.isoformat(timespec="seconds")
+        assert last_backup_time(db, folder) == NOW
+        # the rows the store wrote carry the clock's time too (no server default met now())
+        assert pg_server.sql("SELECT DISTINCT applied_at FROM codex_dash_migrations", name) == [
+            (epoch,)
+        ]
+        assert pg_server.sql(
+            "SELECT min(created_at), max(created_at), max(last_activity) FROM instances", name
+        ) == [(epoch, epoch, epoch)]
+        assert pg_server.sql("SELECT max(timestamp) FROM mcp_events", name) == [(epoch,)]
+        assert pg_server.sql("SELECT min(updated_at), max(updated_at) FROM user_config", name) == [
+            (epoch, epoch)
+        ]
+
+        clock.now = NOW + timedelta(hours=1)
+        again = maintain(db, MaintenanceSettings(), folder=folder)
+        assert again.backup is None and again.vacuumed is None and again.pruned_events == 0
+        assert "backup: not due" in again.lines()[0] and "vacuum: not due" in again.lines()[3]
+        clock.now = NOW + timedelta(days=2)
+        later = maintain(db, MaintenanceSettings(), folder=folder)
+        assert later.backup is not None and later.vacuumed is not None
+        assert len(list_backups(db.path, folder)) == 2
+    finally:
+        db.disconnect()
+
+
+def vacuum_counts(server: PgServer, name: str) -> dict[str, int]:
+    """The server's own counters for the events table (a fresh connection: fresh statistics)."""
+    ((vacuum, analyze),) = server.sql(
+        "SELECT vacuum_count, analyze_count FROM pg_stat_user_tables WHERE relname = 'mcp_events'",
+        name,
+    )
+    return {"vacuum": vacuum, "analyze": analyze}

@@ -45,20 +45,6 @@ def schema_sql(path: Path | str, names: tuple[str, ...] | None = None) -> dict[s
     return {name: sql for name, sql in rows if names is None or name in names}
 
 
-def add_failing_trigger(
-    path: Path | str, table: str, when: str = "INSERT", where: str = "1"
-) -> None:
-    """A real database-level failure: SQLite aborts the statement (and the store's transaction)."""
-    con = raw(path)
-    try:
-        con.execute(
-            f"CREATE TRIGGER fail_{table}_{when.lower()} BEFORE {when} ON {table} "
-            f"WHEN {where} BEGIN SELECT RAISE(ABORT, 'refused by test trigger'); END"
-        )
-    finally:
-        con.close()
-
-
 def outcome(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple:
     """What a call did, comparable across a fast path and its reference validator."""
     try:

@@ -111,6 +111,7 @@ def test_auth_token_is_never_shown():
     assert token not in str(cfg)
 
 
+@pytest.mark.sqlite_only(reason="cloud sync is of the local SQLite file: its bytes must not change")
 def test_sync_without_cloud_sync_does_nothing(db, db_path):
     assert db.config.enable_cloud_sync is False
     before = db_path.read_bytes()

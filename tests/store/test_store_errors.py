@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import os
-import sqlite3
 
 import pytest
 from store_helpers import (
-    add_failing_trigger,
     expect_error,
     make_event,
     make_instance,
-    query,
     run_worker,
 )
 
@@ -42,75 +39,78 @@ def rel(parent, child):
     )
 
 
-# Each trigger gets (open_db, db_path) with a fresh database holding instance "a-1" (started).
-def not_a_database(open_db, db_path):
-    bad = db_path.with_name("notes.db")
+# Each trigger gets (open_db, raw_db, tmp_path) with a fresh database holding instances "a-1" and
+# "b-1" (started), on the test's engine.
+def not_a_database(open_db, raw_db, tmp_path):
+    bad = tmp_path / "notes.db"
     bad.write_text("these are my notes, not a database\n" * 100)
     open_db(bad)
 
 
-def tampered_migration(open_db, db_path):
-    query(db_path, "UPDATE codex_dash_migrations SET checksum = 'edited' WHERE version = 1")
+def tampered_migration(open_db, raw_db, tmp_path):
+    raw_db("UPDATE codex_dash_migrations SET checksum = 'edited' WHERE version = 1")
     open_db()
 
 
-def cloud_sync(open_db, db_path):
+def cloud_sync(open_db, raw_db, tmp_path):
     Database(
-        DatabaseConfig(local_file=str(db_path), enable_cloud_sync=True, sync_url="libsql://x.io")
+        DatabaseConfig(local_file=raw_db.target, enable_cloud_sync=True, sync_url="libsql://x.io")
     ).connect()
 
 
-def existing_file_not_writable(open_db, db_path):
+def existing_file_not_writable(open_db, raw_db, tmp_path):
     if os.geteuid() == 0:
         pytest.skip("root ignores file modes; test_existing_file_not_writable_as_nobody covers it")
-    db_path.chmod(0o444)
+    os.chmod(raw_db.target, 0o444)
     open_db()
 
 
-def insert_refused_by_sqlite(open_db, db_path):
-    add_failing_trigger(db_path, "instances")
+def insert_refused_by_the_engine(open_db, raw_db, tmp_path):
+    raw_db.refuse("instances")
     open_db().create_instance(make_instance())
 
 
-def update_refused_by_sqlite(open_db, db_path):
-    add_failing_trigger(db_path, "instances", when="UPDATE")
+def update_refused_by_the_engine(open_db, raw_db, tmp_path):
+    raw_db.refuse("instances", when="UPDATE")
     open_db().update_instance("a-1", {"claude_pid": 5})
 
 
-def log_refused_by_sqlite(open_db, db_path):
-    add_failing_trigger(db_path, "mcp_events")
+def log_refused_by_the_engine(open_db, raw_db, tmp_path):
+    raw_db.refuse("mcp_events")
     open_db().log_mcp_event(make_event("a-1"))
 
 
-def delete_refused_by_sqlite(open_db, db_path):
-    add_failing_trigger(db_path, "instances", when="DELETE")
+def delete_refused_by_the_engine(open_db, raw_db, tmp_path):
+    raw_db.refuse("instances", when="DELETE")
     open_db().delete_instance("a-1")
 
 
-def table_dropped_under_us(open_db, db_path):
+def table_dropped_under_us(open_db, raw_db, tmp_path):
     db = open_db()
-    query(db_path, "DROP TABLE mcp_events")
+    raw_db("DROP TABLE mcp_events")
     db.get_mcp_events("a-1")
 
 
-def vacuum_while_locked(open_db, db_path):
+def vacuum_while_locked(open_db, raw_db, tmp_path):
     db = open_db(busy_timeout=50)
-    holder = sqlite3.connect(db_path, isolation_level=None)
-    holder.execute("BEGIN IMMEDIATE")
-    try:
+    with raw_db.write_lock():
         db.vacuum()
-    finally:
-        holder.close()
 
 
-def backup_into_a_folder(open_db, db_path):
-    open_db().backup(db_path.parent)
+def backup_into_a_folder(open_db, raw_db, tmp_path):
+    open_db().backup(tmp_path)
 
 
-def not_connected(open_db, db_path):
+def not_connected(open_db, raw_db, tmp_path):
     db = open_db()
     db.disconnect()
     db.get_instance("a-1")
+
+
+def bad_key_file(open_db, raw_db, tmp_path):
+    tmp_path.joinpath("keys").mkdir()
+    tmp_path.joinpath("keys", "secret.key").write_text("bad key")
+    open_db().set_config("k", "v", encrypted=True)
 
 
 ERROR_TABLE = {
@@ -118,34 +118,41 @@ ERROR_TABLE = {
     "DATABASE_SCHEMA_MIGRATION_FAILED": tampered_migration,
     "DATABASE_TURSO_CONNECTION_FAILED": cloud_sync,
     "DATABASE_FILE_PERMISSION_DENIED": existing_file_not_writable,
-    "DATABASE_INSTANCE_EXISTS": lambda o, p: o().create_instance(make_instance(id="a-1")),
-    "DATABASE_VALIDATION_FAILED": lambda o, p: o().create_instance(make_instance(type="x")),
-    "DATABASE_INSERT_FAILED": insert_refused_by_sqlite,
-    "DATABASE_INSTANCE_NOT_FOUND": lambda o, p: o().update_instance_status("zz-9", "terminated"),
-    "DATABASE_INVALID_STATUS_TRANSITION": lambda o, p: o().update_instance_status(
+    "DATABASE_INSTANCE_EXISTS": lambda o, r, t: o().create_instance(make_instance(id="a-1")),
+    "DATABASE_VALIDATION_FAILED": lambda o, r, t: o().create_instance(make_instance(type="x")),
+    "DATABASE_INSERT_FAILED": insert_refused_by_the_engine,
+    "DATABASE_INSTANCE_NOT_FOUND": lambda o, r, t: o().update_instance_status("zz-9", "terminated"),
+    "DATABASE_INVALID_STATUS_TRANSITION": lambda o, r, t: o().update_instance_status(
         "a-1", "pr_merged"
     ),
-    "DATABASE_UPDATE_FAILED": update_refused_by_sqlite,
-    "DATABASE_LOG_FAILED": log_refused_by_sqlite,
-    "DATABASE_PARENT_INSTANCE_NOT_FOUND": lambda o, p: o().create_relationship(rel("zz-9", "a-1")),
-    "DATABASE_CHILD_INSTANCE_NOT_FOUND": lambda o, p: o().create_relationship(rel("a-1", "zz-9")),
-    "DATABASE_RELATIONSHIP_EXISTS": lambda o, p: [
+    "DATABASE_UPDATE_FAILED": update_refused_by_the_engine,
+    "DATABASE_LOG_FAILED": log_refused_by_the_engine,
+    "DATABASE_PARENT_INSTANCE_NOT_FOUND": lambda o, r, t: o().create_relationship(
+        rel("zz-9", "a-1")
+    ),
+    "DATABASE_CHILD_INSTANCE_NOT_FOUND": lambda o, r, t: o().create_relationship(
+        rel("a-1", "zz-9")
+    ),
+    "DATABASE_RELATIONSHIP_EXISTS": lambda o, r, t: [
         o().create_relationship(rel("a-1", "b-1")) for _ in range(2)
     ],
-    "DATABASE_RELATIONSHIP_NOT_FOUND": lambda o, p: o().update_relationship(
+    "DATABASE_RELATIONSHIP_NOT_FOUND": lambda o, r, t: o().update_relationship(
         404, {"review_iteration": 2}
     ),
     "DATABASE_NOT_CONNECTED": not_connected,
-    "DATABASE_READ_ONLY": lambda o, p: o(read_only=True).set_config("k", "v"),
+    "DATABASE_READ_ONLY": lambda o, r, t: o(read_only=True).set_config("k", "v"),
     "DATABASE_QUERY_FAILED": table_dropped_under_us,
-    "DATABASE_DELETE_FAILED": delete_refused_by_sqlite,
-    "DATABASE_CONFIG_FAILED": lambda o, p: (
-        p.parent.joinpath("keys").mkdir(),
-        p.parent.joinpath("keys", "secret.key").write_text("bad key"),
-        o().set_config("k", "v", encrypted=True),
-    ),
+    "DATABASE_DELETE_FAILED": delete_refused_by_the_engine,
+    "DATABASE_CONFIG_FAILED": bad_key_file,
     "DATABASE_BACKUP_FAILED": backup_into_a_folder,
     "DATABASE_VACUUM_FAILED": vacuum_while_locked,
+}
+# Codes that come from the SQLite file itself (a file that is not a database, a file's mode,
+# cloud sync of the local file): on a server they have no cause to reproduce.
+FILE_CODES = {
+    "DATABASE_INITIALIZATION_FAILED",
+    "DATABASE_TURSO_CONNECTION_FAILED",
+    "DATABASE_FILE_PERMISSION_DENIED",
 }
 
 
@@ -154,18 +161,35 @@ def test_every_code_is_in_the_table():
     assert set(ERROR_TABLE) >= SPEC_CODES
 
 
-@pytest.mark.parametrize(("code", "trigger"), ERROR_TABLE.items(), ids=list(ERROR_TABLE))
-def test_error_code(open_db, db_path, code, trigger):
+def produce(code, trigger, open_db, raw_db, tmp_path):
     setup = open_db()
     setup.create_instance(make_instance(id="a-1"))
     setup.create_instance(make_instance(id="b-1"))
     setup.disconnect()
     with pytest.raises(Exception) as info:
-        trigger(open_db, db_path)
+        trigger(open_db, raw_db, tmp_path)
     assert getattr(info.value, "code", None) == code, repr(info.value)
     assert str(info.value).startswith(code + ": ")
 
 
+@pytest.mark.parametrize(
+    ("code", "trigger"),
+    [(c, t) for c, t in ERROR_TABLE.items() if c not in FILE_CODES],
+    ids=[c for c in ERROR_TABLE if c not in FILE_CODES],
+)
+def test_error_code(open_db, raw_db, tmp_path, code, trigger):
+    produce(code, trigger, open_db, raw_db, tmp_path)
+
+
+@pytest.mark.sqlite_only(
+    reason="these codes come from the SQLite file itself (its bytes, its mode)"
+)
+@pytest.mark.parametrize("code", sorted(FILE_CODES))
+def test_error_code_of_the_file(open_db, raw_db, tmp_path, code):
+    produce(code, ERROR_TABLE[code], open_db, raw_db, tmp_path)
+
+
+@pytest.mark.sqlite_only(reason="a file that is not a SQLite database")
 def test_not_a_database_names_the_path(open_db, tmp_path):
     bad = tmp_path / "notes.db"
     bad.write_bytes(b"\x00junk" * 1000)
@@ -174,6 +198,7 @@ def test_not_a_database_names_the_path(open_db, tmp_path):
     assert bad.read_bytes() == b"\x00junk" * 1000  # left untouched
 
 
+@pytest.mark.sqlite_only(reason="paths of the SQLite file that cannot be one")
 @pytest.mark.parametrize(
     ("where", "code"),
     [
@@ -200,6 +225,7 @@ def test_folder_without_permission_as_nobody(world_dir, folder_mode):
     assert not path.exists()
 
 
+@pytest.mark.sqlite_only(reason="the mode of the SQLite file")
 def test_existing_file_not_writable_as_nobody(world_dir, open_db):
     path = world_dir / "claude-codex.db"
     open_db(path).disconnect()
@@ -211,15 +237,14 @@ def test_existing_file_not_writable_as_nobody(world_dir, open_db):
 
 
 @pytest.mark.parametrize("read_only", [False, True])
-def test_a_mapped_column_missing_fails_at_connect_naming_it(open_db, db_path, read_only):
+def test_a_mapped_column_missing_fails_at_connect_naming_it(open_db, raw_db, read_only):
     """The store binds Pony on first use; the schema is still checked when connecting."""
-    open_db().disconnect()
-    con = sqlite3.connect(db_path)
-    con.execute("ALTER TABLE instances DROP COLUMN system_prompt")
-    con.commit()
-    con.close()
+    first = open_db()
+    where = first.config.display_name  # the file's path, or the server URL without a password
+    first.disconnect()
+    raw_db("ALTER TABLE instances DROP COLUMN system_prompt")
     error = expect_error(ErrorCode.INITIALIZATION_FAILED, open_db, read_only=read_only)
-    assert "system_prompt" in error.message and str(db_path) in error.message
+    assert "system_prompt" in error.message and where in error.message
 
 
 def test_plain_reads_never_import_pony_and_the_first_entity_use_binds_it(db_path):

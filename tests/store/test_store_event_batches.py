@@ -85,7 +85,7 @@ def test_insert_events_sql_stays_within_999_parameters():
     assert sql.count("?") == PER * 9 <= 999
 
 
-def test_log_mcp_events_ids_are_consecutive_in_batch_order(db, db_path):
+def test_log_mcp_events_ids_are_consecutive_in_batch_order(db, raw_db):
     db.create_instance(make_instance(id="ev-a"))
     db.create_instance(make_instance(id="ev-b"))
     db.log_mcp_event(make_event("ev-a"))
@@ -95,12 +95,12 @@ def test_log_mcp_events_ids_are_consecutive_in_batch_order(db, db_path):
         for k in range(n)
     ]
     assert db.log_mcp_events(batch) == n
-    got = query(db_path, "SELECT id, instance_id, tool_name FROM mcp_events ORDER BY id")
+    got = raw_db("SELECT id, instance_id, tool_name FROM mcp_events ORDER BY id")
     assert [row[0] for row in got] == list(range(1, n + 2))
     assert [(row[1], row[2]) for row in got[1:]] == [(e.instance_id, e.tool_name) for e in batch]
 
 
-def test_log_mcp_events_matches_the_per_event_rows(db, db_path):
+def test_log_mcp_events_matches_the_per_event_rows(db, raw_db):
     db.create_instance(make_instance(id="ev-c"))
     batch = [
         make_event(
@@ -117,7 +117,7 @@ def test_log_mcp_events_matches_the_per_event_rows(db, db_path):
     ]
     expected = v.event_rows(batch, now=NOW)
     db.log_mcp_events(batch)
-    stored = query(db_path, f"SELECT {EVENT_COLUMNS_SQL} FROM mcp_events ORDER BY id")
+    stored = raw_db(f"SELECT {EVENT_COLUMNS_SQL} FROM mcp_events ORDER BY id")
     assert stored == expected
 
 
@@ -141,7 +141,7 @@ BAD_VALUES = [
 
 @pytest.mark.parametrize(("field", "value", "named"), BAD_VALUES)
 def test_bad_7000th_of_10000_raises_the_per_event_error_and_writes_nothing(
-    db, db_path, field, value, named
+    db, raw_db, field, value, named
 ):
     db.create_instance(make_instance(id="ev-d"))
     db.log_mcp_event(make_event("ev-d", tool_name="before"))
@@ -151,18 +151,18 @@ def test_bad_7000th_of_10000_raises_the_per_event_error_and_writes_nothing(
     assert single[:3] == ("error", ErrorCode.VALIDATION_FAILED, named)
     error = expect_error(ErrorCode.VALIDATION_FAILED, db.log_mcp_events, batch)
     assert (error.field, error.message) == (named, f"{single[3]} (events[6999] of 10,000)")
-    assert query(db_path, "SELECT count(*), max(tool_name) FROM mcp_events") == [(1, "before")]
+    assert raw_db("SELECT count(*), max(tool_name) FROM mcp_events") == [(1, "before")]
 
 
-def test_unknown_instance_anywhere_rejects_the_batch_and_writes_nothing(db, db_path):
+def test_unknown_instance_anywhere_rejects_the_batch_and_writes_nothing(db, raw_db):
     db.create_instance(make_instance(id="ev-e"))
     batch = [make_event("ev-e") for _ in range(10_000)]
     batch[6999] = make_event("ev-missing")
     error = expect_error(ErrorCode.INSTANCE_NOT_FOUND, db.log_mcp_events, batch)
     assert "ev-missing" in error.message
-    assert query(db_path, "SELECT count(*) FROM mcp_events") == [(0,)]
+    assert raw_db("SELECT count(*) FROM mcp_events") == [(0,)]
     assert db.log_mcp_events(batch[:6999]) == 6999  # the sequence was not moved by the refusal
-    assert query(db_path, "SELECT min(id), max(id) FROM mcp_events") == [(1, 6999)]
+    assert raw_db("SELECT min(id), max(id) FROM mcp_events") == [(1, 6999)]
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

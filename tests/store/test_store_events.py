@@ -11,12 +11,10 @@ from datetime import timedelta
 import pytest
 from store_helpers import (
     T0,
-    add_failing_trigger,
     epoch,
     expect_error,
     make_event,
     make_instance,
-    query,
 )
 from testkit import subprocess_env
 
@@ -58,14 +56,14 @@ def test_event_round_trips_every_field(db, instance):
     )
 
 
-def test_timestamp_defaults_to_now_and_json_text_is_stored_as_given(db, db_path, instance):
+def test_timestamp_defaults_to_now_and_json_text_is_stored_as_given(db, raw_db, instance):
     before = int(time.time())
     db.log_mcp_event(make_event(instance, metadata='{"reviewConfig":{}}'))
     after = int(time.time())
     (got,) = db.get_mcp_events(instance)
     assert before <= epoch(got.timestamp) <= after
     assert got.metadata == {"reviewConfig": {}}
-    assert query(db_path, "SELECT metadata, success, is_status_updating FROM mcp_events") == [
+    assert raw_db("SELECT metadata, success, is_status_updating FROM mcp_events") == [
         ('{"reviewConfig":{}}', 1, 0)
     ]
 
@@ -82,19 +80,19 @@ def test_timestamp_defaults_to_now_and_json_text_is_stored_as_given(db, db_path,
         ({"instance_id": "bad id"}, "instance_id"),
     ],
 )
-def test_invalid_event(db, db_path, instance, overrides, field):
+def test_invalid_event(db, raw_db, instance, overrides, field):
     error = expect_error(
         ErrorCode.VALIDATION_FAILED,
         db.log_mcp_event,
         make_event(**{"instance_id": instance, **overrides}),
     )
     assert error.field == field
-    assert query(db_path, "SELECT count(*) FROM mcp_events") == [(0,)]
+    assert raw_db("SELECT count(*) FROM mcp_events") == [(0,)]
 
 
-def test_unknown_instance(db, db_path):
+def test_unknown_instance(db, raw_db):
     expect_error(ErrorCode.INSTANCE_NOT_FOUND, db.log_mcp_event, make_event("ghost-1"))
-    assert query(db_path, "SELECT count(*) FROM mcp_events") == [(0,)]
+    assert raw_db("SELECT count(*) FROM mcp_events") == [(0,)]
 
 
 def test_newest_first_with_ties_ordered_by_id(db, instance):
@@ -232,21 +230,21 @@ def test_log_many_in_one_call(db, instance):
         {"metadata": "{oops"},
     ],
 )
-def test_log_many_is_all_or_nothing(db, db_path, instance, bad):
+def test_log_many_is_all_or_nothing(db, raw_db, instance, bad):
     events = [make_event(instance) for _ in range(50)]
     events[37] = make_event(**{"instance_id": instance, **bad})
     with pytest.raises(DatabaseError) as info:
         db.log_mcp_events(events)
     assert info.value.code in (ErrorCode.VALIDATION_FAILED, ErrorCode.INSTANCE_NOT_FOUND)
-    assert query(db_path, "SELECT count(*) FROM mcp_events") == [(0,)]
+    assert raw_db("SELECT count(*) FROM mcp_events") == [(0,)]
 
 
-def test_log_many_rolls_back_when_sqlite_refuses_one(db, db_path, instance):
-    add_failing_trigger(db_path, "mcp_events", where="NEW.tool_name = 'poison'")
+def test_log_many_rolls_back_when_sqlite_refuses_one(db, raw_db, instance):
+    raw_db.refuse("mcp_events", where="NEW.tool_name = 'poison'")
     events = [make_event(instance) for _ in range(50)]
     events[40] = make_event(instance, tool_name="poison")
     expect_error(ErrorCode.LOG_FAILED, db.log_mcp_events, events)
-    assert query(db_path, "SELECT count(*) FROM mcp_events") == [(0,)]
+    assert raw_db("SELECT count(*) FROM mcp_events") == [(0,)]
     # and the connection is usable afterwards (no transaction left open)
     assert db.log_mcp_events(events[:3]) == 3
 

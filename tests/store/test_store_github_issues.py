@@ -6,7 +6,7 @@ import time
 from datetime import timedelta
 
 import pytest
-from store_helpers import T0, add_failing_trigger, epoch, expect_error, make_issue, query
+from store_helpers import T0, epoch, expect_error, make_issue
 
 from store import ErrorCode
 
@@ -28,7 +28,7 @@ def test_upsert_then_get(db):
     assert db.get_github_issue(13) is None
 
 
-def test_upsert_updates_in_place(db, db_path):
+def test_upsert_updates_in_place(db, raw_db):
     db.upsert_github_issue(make_issue(5, labels=["bug"]))
     later = T0 + timedelta(days=1)
     db.upsert_github_issue(
@@ -36,7 +36,7 @@ def test_upsert_updates_in_place(db, db_path):
     )
     got = db.get_github_issue(5)
     assert (got.title, got.state, got.labels, got.updated_at) == ("Renamed", "closed", None, later)
-    assert query(db_path, "SELECT count(*) FROM github_issues") == [(1,)]
+    assert raw_db("SELECT count(*) FROM github_issues") == [(1,)]
 
 
 def test_synced_at_defaults_to_now(db):
@@ -55,9 +55,9 @@ def test_synced_at_defaults_to_now(db):
         (None, None, None),
     ],
 )
-def test_labels_as_list_or_json_text(db, db_path, labels, stored, read):
+def test_labels_as_list_or_json_text(db, raw_db, labels, stored, read):
     db.upsert_github_issue(make_issue(3, labels=labels))
-    assert query(db_path, "SELECT labels FROM github_issues") == [(stored,)]
+    assert raw_db("SELECT labels FROM github_issues") == [(stored,)]
     assert db.get_github_issue(3).labels == read
 
 
@@ -85,26 +85,26 @@ def test_invalid_issue(db, overrides, field):
     )
 
 
-def test_sync_5000_issues(db, db_path):
+def test_sync_5000_issues(db, raw_db):
     issues = [make_issue(n, labels=[f"l{n % 7}"]) for n in range(1, 5001)]
     assert db.sync_github_issues(issues) == 5000
-    assert query(db_path, "SELECT count(*), min(number), max(number) FROM github_issues") == [
+    assert raw_db("SELECT count(*), min(number), max(number) FROM github_issues") == [
         (5000, 1, 5000)
     ]
     assert db.get_github_issue(4321).labels == ["l2"]
     assert db.sync_github_issues([]) == 0
 
 
-def test_sync_with_one_invalid_issue_writes_none(db, db_path):
+def test_sync_with_one_invalid_issue_writes_none(db, raw_db):
     issues = [make_issue(n) for n in range(1, 5001)]
     issues[4000] = make_issue(4001, title="")
     expect_error(ErrorCode.VALIDATION_FAILED, db.sync_github_issues, issues)
-    assert query(db_path, "SELECT count(*) FROM github_issues") == [(0,)]
+    assert raw_db("SELECT count(*) FROM github_issues") == [(0,)]
 
 
-def test_sync_is_one_transaction_when_sqlite_refuses_one(db, db_path):
+def test_sync_is_one_transaction_when_sqlite_refuses_one(db, raw_db):
     db.upsert_github_issue(make_issue(1, title="before"))
-    add_failing_trigger(db_path, "github_issues", where="NEW.number = 4999")
+    raw_db.refuse("github_issues", where="NEW.number = 4999")
     issues = [make_issue(n, title="after") for n in range(1, 5001)]
     expect_error(ErrorCode.INSERT_FAILED, db.sync_github_issues, issues)
-    assert query(db_path, "SELECT number, title FROM github_issues") == [(1, "before")]
+    assert raw_db("SELECT number, title FROM github_issues") == [(1, "before")]

@@ -12,7 +12,6 @@ from store_helpers import (
     expect_error,
     make_event,
     make_instance,
-    query,
 )
 
 from store import ErrorCode, InstanceFilter, RelationshipRecord
@@ -73,12 +72,12 @@ INVALID_INSTANCES = [
 
 
 @pytest.mark.parametrize(("overrides", "field"), INVALID_INSTANCES)
-def test_validation_names_the_field_and_writes_nothing(db, db_path, overrides, field):
+def test_validation_names_the_field_and_writes_nothing(db, raw_db, overrides, field):
     error = expect_error(
         ErrorCode.VALIDATION_FAILED, db.create_instance, make_instance(**overrides)
     )
     assert error.field == field
-    assert query(db_path, "SELECT count(*) FROM instances") == [(0,)]
+    assert raw_db("SELECT count(*) FROM instances") == [(0,)]
 
 
 def test_not_a_record_is_a_validation_error(db):
@@ -297,7 +296,7 @@ def test_update_missing_instance(db):
     expect_error(ErrorCode.INSTANCE_NOT_FOUND, db.update_instance, "ghost-1", {"claude_pid": 1})
 
 
-def test_delete_instance_removes_its_events_and_relationships(db, db_path):
+def test_delete_instance_removes_its_events_and_relationships(db, raw_db):
     for name in ("keep-1", "gone-1", "child-1"):
         db.create_instance(make_instance(id=name))
     db.update_instance("child-1", {"parent_instance_id": "gone-1"})
@@ -312,8 +311,8 @@ def test_delete_instance_removes_its_events_and_relationships(db, db_path):
     db.delete_instance("gone-1")
 
     assert db.get_instance("gone-1") is None
-    assert query(db_path, "SELECT instance_id FROM mcp_events") == [("keep-1",)]
-    assert query(db_path, "SELECT parent_instance, child_instance FROM instance_relationships") == [
+    assert raw_db("SELECT instance_id FROM mcp_events") == [("keep-1",)]
+    assert raw_db("SELECT parent_instance, child_instance FROM instance_relationships") == [
         ("keep-1", "child-1")
     ]
     assert db.get_instance("child-1").parent_instance_id is None

@@ -5,11 +5,13 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
+from raw_db import RawDb
 from store_helpers import (
     SHARED_SPEC_SCHEMA,
     SPEC_SCHEMA,
     SPEC_TABLES,
-    dump,
+    T0,
+    epoch,
     expect_error,
     finish_worker,
     query,
@@ -17,7 +19,7 @@ from store_helpers import (
     start_worker,
 )
 
-from store import ErrorCode
+from store import DatabaseConfig, ErrorCode, initialize_database
 from store.migrate import discover
 
 SPEC_INDEXES = (
@@ -50,6 +52,7 @@ def test_the_test_copy_of_schema_sql_is_current():
     assert SPEC_SCHEMA.read_text() == SHARED_SPEC_SCHEMA.read_text()
 
 
+@pytest.mark.sqlite_only(reason="the spec's schema.sql is SQLite DDL, compared text for text")
 def test_fresh_database_has_exactly_the_spec_schema(db, db_path, spec_db):
     names = SPEC_TABLES + SPEC_INDEXES
     ours = schema_sql(db_path, names)
@@ -72,37 +75,37 @@ def test_fresh_database_has_exactly_the_spec_schema(db, db_path, spec_db):
     )
 
 
-def test_applied_migrations_are_recorded(db, db_path):
-    expected = [(m.version, m.name, m.checksum) for m in discover()]
-    assert query(db_path, "SELECT version, name, checksum FROM codex_dash_migrations") == expected
-    assert [v for v, *_ in expected] == [1, 2]
+def test_applied_migrations_are_recorded(db, raw_db, engine):
+    expected = [(m.version, m.name, m.checksum) for m in discover(engine=engine)]
+    recorded = "SELECT version, name, checksum FROM codex_dash_migrations ORDER BY version"
+    assert raw_db(recorded) == expected
+    assert [v for v, *_ in expected] == {"sqlite": [1, 2], "postgres": [1, 2, 3]}[engine]
 
 
-def test_reopening_is_a_no_op(open_db, db_path):
+def test_reopening_is_a_no_op(open_db, raw_db):
     open_db().disconnect()
-    before = dump(db_path)
-    schema_before = schema_sql(db_path)
+    before = raw_db.dump()
+    schema_before = raw_db.schema()
     open_db().disconnect()
-    assert dump(db_path) == before
-    assert schema_sql(db_path) == schema_before
+    assert raw_db.dump() == before
+    assert raw_db.schema() == schema_before
 
 
-def test_an_edited_migration_stops_with_advice(open_db, db_path):
+def test_an_edited_migration_stops_with_advice(open_db, raw_db):
     open_db().disconnect()
-    query(db_path, "UPDATE codex_dash_migrations SET checksum = 'abc123' WHERE version = 2")
-    before = dump(db_path)
+    raw_db("UPDATE codex_dash_migrations SET checksum = 'abc123' WHERE version = 2")
+    before = raw_db.dump()
     error = expect_error(ErrorCode.SCHEMA_MIGRATION_FAILED, open_db)
     message = str(error)
     assert "0002_events_instance_timestamp_index" in message
     assert "changed after it was applied" in message
     assert "new migration" in message  # what to do instead
-    assert dump(db_path) == before
+    assert raw_db.dump() == before
 
 
-def test_a_newer_database_asks_for_an_upgrade(open_db, db_path):
+def test_a_newer_database_asks_for_an_upgrade(open_db, raw_db):
     open_db().disconnect()
-    query(
-        db_path,
+    raw_db(
         "INSERT INTO codex_dash_migrations (version, name, checksum) VALUES (99, 'future', 'x')",
     )
     error = expect_error(ErrorCode.SCHEMA_MIGRATION_FAILED, open_db)
@@ -110,6 +113,28 @@ def test_a_newer_database_asks_for_an_upgrade(open_db, db_path):
     assert "Upgrade codex-dash" in str(error)
     # read-only mode checks the same way instead of guessing
     expect_error(ErrorCode.SCHEMA_MIGRATION_FAILED, open_db, read_only=True)
+
+
+def test_migrations_stamp_the_store_clock_not_the_machines(engine, request, tmp_path):
+    """applied_at (inserted by the runner) and drizzle's marker row (the migration's own
+    unixepoch(), SQLite) are the store's clock's time: a test that pins a date never meets the
+    real clock through a database default. A fresh database: a template was migrated earlier."""
+    if engine == "postgres":
+        server = request.getfixturevalue("pg_server")
+        target = server.url(server.create_database())
+        config = DatabaseConfig(server_url=target, clock=lambda: T0)
+    else:
+        target = str(tmp_path / "fresh.db")
+        config = DatabaseConfig(local_file=target, clock=lambda: T0)
+    initialize_database(config).disconnect()
+    raw = RawDb(engine, target)
+    try:
+        stamps = raw("SELECT version, applied_at FROM codex_dash_migrations ORDER BY version")
+        assert stamps == [(m.version, epoch(T0)) for m in discover(engine=engine)]
+        if engine == "sqlite":
+            assert raw('SELECT created_at FROM "__drizzle_migrations"') == [(epoch(T0) * 1000,)]
+    finally:
+        raw.close()
 
 
 def test_processes_racing_to_create_the_same_file(db_path, tmp_path):

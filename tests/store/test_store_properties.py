@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from store_helpers import dump, make_event, make_instance
+from store_helpers import make_event, make_instance
 
 from store import INSTANCE_STATUSES, INSTANCE_TYPES, DatabaseError, ErrorCode, InstanceRecord
 
@@ -58,16 +58,16 @@ def truncated(value):
 
 @SETTINGS
 @given(record=instances)
-def test_instance_round_trips_or_fails_cleanly(db, db_path, record):
+def test_instance_round_trips_or_fails_cleanly(db, raw_db, record):
     if isinstance(record.id, str) and record.id:
         record.id = f"{record.id}-{next(_unique)}"  # one database for all examples: keep ids new
-    before = dump(db_path)
+    before = raw_db.dump()
     try:
         db.create_instance(record)
     except DatabaseError as error:
         assert error.code == ErrorCode.VALIDATION_FAILED, str(error)
         assert error.field
-        assert dump(db_path) == before
+        assert raw_db.dump() == before
         return
     got = db.get_instance(record.id)
     for name in InstanceRecord.__slots__:

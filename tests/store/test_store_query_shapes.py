@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from store_helpers import T0, make_event, make_instance, query
+from store_helpers import T0, make_event, make_instance
 
 from store import RelationshipRecord
 
@@ -55,12 +55,10 @@ def test_aggregate_max(db, issue, expected):  # select(i.agent_number for i ... 
     assert db.get_instance(created).agent_number == expected
 
 
-def test_bulk_delete_and_iterating_a_select(
-    three, db_path
-):  # .delete(bulk=True); for x in select()
+def test_bulk_delete_and_iterating_a_select(three, raw_db):  # .delete(bulk=True); for x in select()
     three.log_mcp_events([make_event("p-1"), make_event("c-1"), make_event("p-1")])
     three.delete_instance("p-1")
-    assert query(db_path, "SELECT instance_id FROM mcp_events") == [("c-1",)]
+    assert raw_db("SELECT instance_id FROM mcp_events") == [("c-1",)]
     assert three.get_instance("c-1").parent_instance_id is None
 
 

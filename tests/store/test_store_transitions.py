@@ -6,7 +6,7 @@ import itertools
 import time
 
 import pytest
-from store_helpers import T0, add_failing_trigger, epoch, expect_error, make_instance, query
+from store_helpers import T0, epoch, expect_error, make_instance
 
 from store import (
     ALLOWED_TRANSITIONS,
@@ -33,7 +33,7 @@ def test_the_table_covers_every_status():
 
 
 @pytest.mark.parametrize(("current", "new"), ALLOWED)
-def test_allowed_move_writes_status_activity_and_event(db, db_path, current, new):
+def test_allowed_move_writes_status_activity_and_event(db, raw_db, current, new):
     db.create_instance(record := make_instance(status=current, last_activity=T0))
     before = int(time.time())
     db.update_instance_status(record.id, new)
@@ -54,11 +54,11 @@ def test_allowed_move_writes_status_activity_and_event(db, db_path, current, new
     assert event.success is True
     assert event.metadata == {"from": current, "to": new}
     assert event.timestamp == got.last_activity
-    assert query(db_path, "SELECT is_status_updating, success FROM mcp_events") == [(1, 1)]
+    assert raw_db("SELECT is_status_updating, success FROM mcp_events") == [(1, 1)]
 
 
 @pytest.mark.parametrize(("current", "new"), DISALLOWED)
-def test_disallowed_move_is_refused_and_changes_nothing(db, db_path, current, new):
+def test_disallowed_move_is_refused_and_changes_nothing(db, raw_db, current, new):
     db.create_instance(record := make_instance(status=current, last_activity=T0))
     before = db.get_instance(record.id)
     error = expect_error(
@@ -66,7 +66,7 @@ def test_disallowed_move_is_refused_and_changes_nothing(db, db_path, current, ne
     )
     assert f"from {current} to {new}" in str(error)
     assert db.get_instance(record.id) == before
-    assert query(db_path, "SELECT count(*) FROM mcp_events") == [(0,)]
+    assert raw_db("SELECT count(*) FROM mcp_events") == [(0,)]
 
 
 @pytest.mark.parametrize("new", INSTANCE_STATUSES)
@@ -93,24 +93,23 @@ def test_unknown_instance_and_unknown_status(db):
     assert error.field == "status"
 
 
-def test_status_and_event_are_one_transaction(db, db_path):
-    """The event insert fails inside SQLite: the status change must roll back with it."""
+def test_status_and_event_are_one_transaction(db, raw_db):
+    """The event insert fails inside the engine: the status change must roll back with it."""
     db.create_instance(record := make_instance(status="pr_created", last_activity=T0))
-    add_failing_trigger(db_path, "mcp_events")
+    raw_db.refuse("mcp_events")
     expect_error(ErrorCode.UPDATE_FAILED, db.update_instance_status, record.id, "pr_merged")
 
     # What another program sees in the file, and what the store sees.
-    assert query(
-        db_path,
+    assert raw_db(
         "SELECT status, last_activity, terminated_at FROM instances WHERE id = ?",
         (record.id,),
     ) == [("pr_created", epoch(T0), None)]
     got = db.get_instance(record.id)
     assert (got.status, got.last_activity, got.terminated_at) == ("pr_created", T0, None)
-    assert query(db_path, "SELECT count(*) FROM mcp_events") == [(0,)]
+    assert raw_db("SELECT count(*) FROM mcp_events") == [(0,)]
 
     # Once the database accepts events again, the same move succeeds completely.
-    query(db_path, "DROP TRIGGER fail_mcp_events_insert")
+    raw_db.allow("mcp_events")
     db.update_instance_status(record.id, "pr_merged")
-    assert query(db_path, "SELECT status FROM instances") == [("pr_merged",)]
-    assert query(db_path, "SELECT status_change FROM mcp_events") == [("pr_merged",)]
+    assert raw_db("SELECT status FROM instances") == [("pr_merged",)]
+    assert raw_db("SELECT status_change FROM mcp_events") == [("pr_merged",)]

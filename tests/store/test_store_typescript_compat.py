@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import time
 
 import pytest
 from store_helpers import (
@@ -25,6 +24,11 @@ DRIZZLE_TABLE = (
     'CREATE TABLE IF NOT EXISTS "__drizzle_migrations" '
     "(id SERIAL PRIMARY KEY, hash text NOT NULL, created_at numeric)"
 )
+
+pytestmark = pytest.mark.sqlite_only(
+    reason="the TypeScript stack's SQLite file (drizzle's tables and types) opened by path"
+)
+
 TS = epoch(T0)
 
 
@@ -153,15 +157,14 @@ def test_store_writes_what_drizzle_reads(open_db, drizzle_db):
 
 
 def test_store_made_database_is_marked_for_drizzle(open_db, db_path):
-    before = time.time()
-    open_db().disconnect()
-    after = time.time()
+    open_db(clock=lambda: T0).disconnect()  # the store's clock, never the machine's
     ((hash_, created_at, kind),) = query(
         db_path, 'SELECT hash, created_at, typeof(created_at) FROM "__drizzle_migrations"'
     )
     assert hash_ == "codex-dash:0001_initial_schema"
     assert kind == "integer"
     # Milliseconds, stamped at creation: newer than any drizzle migration generated before it,
-    # so drizzle's migrator skips its 0000. The store stamps whole seconds (unixepoch() * 1000).
-    assert int(before) * 1000 <= created_at <= after * 1000
+    # so drizzle's migrator skips its 0000. The store stamps whole seconds (unixepoch() * 1000),
+    # unixepoch() being the store's clock on the migration connection.
+    assert created_at == epoch(T0) * 1000
     json.dumps(created_at)  # a plain number, as drizzle reads it

@@ -7,7 +7,7 @@ import stat
 
 import pytest
 from cryptography.fernet import Fernet
-from store_helpers import expect_error, query
+from store_helpers import expect_error
 
 from store import ErrorCode
 
@@ -35,7 +35,7 @@ def test_invalid_config(db, key, value, field):
     assert expect_error(ErrorCode.VALIDATION_FAILED, db.set_config, key, value).field == field
 
 
-def test_encrypted_value_is_unreadable_in_the_files(db, db_path, _secret_key_file):
+def test_encrypted_value_is_unreadable_where_stored(db, raw_db):
     db.set_config("github_token", SECRET, encrypted=True)
     db.set_config("plain", "visible-plain-value")
     assert db.get_config("github_token") == SECRET
@@ -43,12 +43,20 @@ def test_encrypted_value_is_unreadable_in_the_files(db, db_path, _secret_key_fil
     assert db.is_config_encrypted("plain") is False
     assert db.is_config_encrypted("absent") is None
 
-    ((stored, flag),) = query(
-        db_path, "SELECT value, encrypted FROM user_config WHERE key = 'github_token'"
+    ((stored, flag),) = raw_db(
+        "SELECT value, encrypted FROM user_config WHERE key = 'github_token'"
     )
     assert flag == 1
     assert SECRET not in stored
+    everything = repr(raw_db.dump())
+    assert "visible-plain-value" in everything  # the check can see plain values...
+    assert SECRET not in everything  # ...and the secret is not one of them
 
+
+@pytest.mark.sqlite_only(reason="reads the bytes of the SQLite file and its -wal")
+def test_encrypted_value_is_unreadable_in_the_files(db, db_path, _secret_key_file):
+    db.set_config("github_token", SECRET, encrypted=True)
+    db.set_config("plain", "visible-plain-value")
     files = [p for p in (db_path, db_path.with_name(db_path.name + "-wal")) if p.exists()]
     contents = b"".join(p.read_bytes() for p in files)
     assert b"visible-plain-value" in contents  # the check can see plain values...
@@ -65,14 +73,14 @@ def test_key_file_is_created_private(db, _secret_key_file):
     Fernet(_secret_key_file.read_bytes().strip())  # a valid key
 
 
-def test_value_survives_reopening_with_the_same_key(open_db, db_path):
+def test_value_survives_reopening_with_the_same_key(open_db):
     first = open_db()
     first.set_config("token", SECRET, encrypted=True)
     first.disconnect()
     assert open_db().get_config("token") == SECRET
 
 
-def test_wrong_key_is_a_clear_error(open_db, db_path, tmp_path, monkeypatch):
+def test_wrong_key_is_a_clear_error(open_db, tmp_path, monkeypatch):
     first = open_db()
     first.set_config("token", SECRET, encrypted=True)
     first.disconnect()
