@@ -48,12 +48,16 @@ def start_agent(
     instance_type: str = "coding",
     socket: str | None = None,
     owner_pid: int | None = None,
+    db_path: str | None = None,
 ) -> DemoAgent:
-    """Start one fake agent in its own session; raises tmux.TmuxError when tmux cannot."""
+    """Start one fake agent in its own session; raises tmux.TmuxError when tmux cannot.
+    With `db_path` the agent shows its instance's status (waiting for review, finished)."""
     _check_prefix(prefix)
     name = session_name(prefix, instance_id)
     command = [sys.executable, "-m", "demo.fake_agent", instance_id, "--type", instance_type]
     command += ["--owner", str(owner_pid or os.getpid())]
+    if db_path:
+        command += ["--db", db_path]
     env = {
         "PYTHONPATH": os.pathsep.join(filter(None, [PROJECT_ROOT, os.environ.get("PYTHONPATH")]))
     }
@@ -89,6 +93,7 @@ def start_demo_agents(
             instance_type=instance.type,
             socket=socket,
             owner_pid=owner_pid,
+            db_path=db.path,
         )
         started.append(agent)
         attach(db, instance, agent)

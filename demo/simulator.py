@@ -70,11 +70,17 @@ class Simulator:
     _next_spawn: float = 0.0
     _touched: dict[str, float] = field(default_factory=dict)
     events_written: int = 0
+    # A newcomer should see a notification soon: this many seconds in, one working coding agent
+    # (a live one when there is) asks for review. None: leave it to chance.
+    first_wait_after: float | None = 25.0
+    _first_wait: float | None = None
 
     def __post_init__(self) -> None:
         now = self.clock()
         self._next_status = now + self.rng.uniform(6, 15)
         self._next_spawn = now + self.rng.uniform(20, 45)
+        if self.first_wait_after is not None:
+            self._first_wait = now + self.first_wait_after
 
     # --- the loop's unit of work ----------------------------------------------------------------
 
@@ -84,6 +90,10 @@ class Simulator:
         if now - self._refreshed > 2.0:
             self._refresh()
             self._refreshed = now
+        if self._first_wait is not None and now >= self._first_wait:
+            self._first_wait = None
+            if self._ask_for_review():
+                return self._gap()
         if now >= self._next_spawn or (len(self._active) < MIN_ACTIVE and now >= self._next_status):
             self._next_spawn = now + self.rng.uniform(40, 90)
             self._spawn_coding()
@@ -134,6 +144,20 @@ class Simulator:
             self._touched[instance.id] = now
             self.db.update_instance(instance.id, {"last_activity": self.db.clock()})
 
+    def _ask_for_review(self) -> bool:
+        """One working coding agent asks for review (a live one first): the demo's first
+        notification, within its first minute."""
+        working = [i for i in self._active if i.status == "started" and i.type == "coding"]
+        live = [
+            i for i in working if self.tmux_prefix and i.tmux_session.startswith(self.tmux_prefix)
+        ]
+        for instance in live + working:
+            current = self.db.get_instance(instance.id)
+            if current is not None and "waiting_review" in allowed_next(current.status):
+                self._move(current, "waiting_review")
+                return True
+        return False
+
     def _move_status(self) -> None:
         if not self._active:
             return
@@ -146,6 +170,9 @@ class Simulator:
             return
         weights = STATUS_WEIGHTS.get(current.type, STATUS_WEIGHTS["coding"])
         new = self.rng.choices(options, weights=[weights.get(o, 1) for o in options])[0]
+        self._move(current, new)
+
+    def _move(self, current: InstanceRecord, new: str) -> None:
         if current.type == "coding" and new == "waiting_review":
             self._log(current, "git_commit", fail=False)
             self._log(current, "request_review", fail=False)
@@ -240,6 +267,7 @@ class Simulator:
                 instance_type=record.type,
                 socket=self.tmux_socket,
                 owner_pid=self.owner_pid,
+                db_path=self.db.path,
             )
         except (tmux.TmuxError, ValueError) as exc:
             log.warning("no live agent for %s: %s", record.id, exc)

@@ -29,6 +29,17 @@ from tui.gateway import DatabaseGateway  # noqa: E402
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 OUT = Path(__file__).resolve().parent
 
+# The agent's terminal (`v`) and an event in full (`enter` on the timeline) are made below, with
+# still demo agents in real tmux sessions on a private server.
+AGENT_VIEWS: list[tuple[str, tuple[int, int]]] = [
+    ("agent-terminal-120x40", (120, 40)),
+    ("agent-terminal-80x24", (80, 24)),
+]
+EVENT_VIEWS: list[tuple[str, tuple[int, int]]] = [
+    ("event-detail-120x40", (120, 40)),
+    ("event-detail-80x24", (80, 24)),
+]
+
 VIEWS: list[tuple[str, tuple[int, int], tuple[str, ...], bool]] = [
     ("main-120x40", (120, 40), ("down", "down", "down"), False),
     ("main-80x24", (80, 24), (), False),
@@ -52,9 +63,74 @@ def render(db_path: str, name: str, size: tuple[int, int], keys: tuple[str, ...]
     config = DatabaseConfig(local_file=db_path, read_only=ro)
     app = CodexDashApp(DatabaseGateway(config), clock=lambda: NOW, watch=False)
     svg = asyncio.run(screenshot(app, size, keys))
+    return write(name, svg)
+
+
+def write(name: str, svg: str) -> Path:
     path = OUT / f"{name}.svg"
     path.write_text(svg, encoding="utf-8")
     return path
+
+
+async def agent_terminal(app: CodexDashApp, size: tuple[int, int]) -> str:
+    """`v` on the first row, once the still agent's screen (its input box) is shown."""
+    async with app.run_test(size=size) as pilot:
+        await settle_and_press()(pilot)
+        await pilot.press("v")
+        view = app.query_one("#terminal-view")
+        for _ in range(300):
+            if "? for shortcuts" in view.text(200).plain:
+                break
+            await pilot.pause(0.05)
+        await settle_and_press()(pilot)
+        return app.export_screenshot(title="codex-dash")
+
+
+async def event_detail(app: CodexDashApp, size: tuple[int, int]) -> str:
+    """`enter` on the third event of the first row's timeline."""
+    async with app.run_test(size=size) as pilot:
+        await settle_and_press()(pilot)
+        app.query_one("#timeline").query_one("EventTable").focus()
+        await settle_and_press("down", "down", "enter")(pilot)
+        return app.export_screenshot(title="codex-dash")
+
+
+def render_agent_views(db_path: str) -> list[tuple[Path, tuple[int, int]]]:
+    from agents import tmux
+    from demo.agents import PROJECT_ROOT
+    from demo.seed import SEED_SESSION_PREFIX
+
+    made: list[tuple[Path, tuple[int, int]]] = []
+    socket = f"codex-screenshots-{os.getpid()}"
+    if tmux.tmux_available():
+        try:
+            for instance_id in ("work-121-a1",):
+                command = [sys.executable, "-m", "demo.fake_agent", instance_id, "--still"]
+                command += ["--seed", "3"]
+                tmux.new_session(
+                    SEED_SESSION_PREFIX + instance_id,
+                    command,
+                    width=100,
+                    height=30,
+                    cwd=PROJECT_ROOT,
+                    socket=socket,
+                )
+            for name, size in AGENT_VIEWS:
+                config = DatabaseConfig(local_file=db_path)
+                app = CodexDashApp(
+                    DatabaseGateway(config), clock=lambda: NOW, watch=False, tmux_socket=socket
+                )
+                made.append((write(name, asyncio.run(agent_terminal(app, size))), size))
+        finally:
+            tmux.kill_server(socket=socket)
+    else:
+        print("tmux not found: no agent terminal pictures")
+    for name, size in EVENT_VIEWS:
+        app = CodexDashApp(
+            DatabaseGateway(DatabaseConfig(local_file=db_path)), clock=lambda: NOW, watch=False
+        )
+        made.append((write(name, asyncio.run(event_detail(app, size))), size))
+    return made
 
 
 def main() -> int:
@@ -63,8 +139,10 @@ def main() -> int:
         os.chdir(folder)
         os.environ.setdefault("CODEX_DASH_KEY_FILE", os.path.join(folder, "secret.key"))
         build_demo_database("claude-codex.db", seed=7, now=NOW)
-        for name, size, keys, ro in VIEWS:
-            svg = render(os.path.abspath("claude-codex.db"), name, size, keys, ro)
+        db_path = os.path.abspath("claude-codex.db")
+        made = [(render(db_path, name, size, keys, ro), size) for name, size, keys, ro in VIEWS]
+        made += render_agent_views(db_path)
+        for svg, size in made:
             if converter:
                 width = str(size[0] * 12)
                 subprocess.run(

@@ -9,6 +9,9 @@ Textual's events and key actions to them:
 - actions/instance_actions  what `enter`, `s`, `t`, `K`, `b` do, with their confirmations
 - actions/filter_sort.py    the filter line and the sort key
 - actions/guard.py          which actions apply where (dialogs, instance screen, read-only)
+- live/needs_you.py         who needs a person: notifications, the header's count, attention order
+- live/agent_preview.py     `v`: the selected agent's terminal through one tmux control client
+- actions/attach_agent.py   `a`: to the agent's tmux session (read-only in a monitor)
 - memory.CollectionPacer    the garbage collector kept out of start-up and key presses
 
 Keys are data in keymap.py: a key names an action, `action_<name>` below hands it to its part.
@@ -20,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable, Iterable
+from datetime import timedelta
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -31,16 +35,20 @@ from textual.screen import Screen
 from textual.widgets import Input, Label
 
 from . import memory
+from .actions.attach_agent import AttachAgent
 from .actions.filter_sort import FILTER_ID, FilterAndSort
 from .actions.guard import ActionGuard
 from .actions.instance_actions import InstanceActions
 from .gateway import DatabaseGateway
 from .keymap import DASHBOARD_ACTIONS, key_hints, visible_actions
+from .live.agent_preview import AgentPreview
 from .live.detail_follower import DetailFollower
 from .live.feed import LiveFeed, Preload
 from .live.header_status import HeaderStatus
 from .live.load_tracking import LoadTracker
+from .live.needs_you import NeedsYouWatch
 from .model import Clock, InstanceDetail, Overview
+from .notify import NotifySettings
 from .widgets.bottom_line import BottomLine
 from .widgets.filter_input import FilterInput
 from .widgets.instances_table import InstancesTable
@@ -52,6 +60,7 @@ from .widgets.status_header import StatusHeader
 # start-up. Keep it so: the parts import those inside the functions that first need them.
 if TYPE_CHECKING:
     from .screens.instance_screen import InstanceScreen
+    from .widgets.timeline import EventTable
 
 LOOP_GROUPS = frozenset({"reload", "detail", "watch"})  # workers that run for the app's lifetime
 
@@ -75,6 +84,9 @@ class CodexDashApp(App[None]):
         tmux_socket: str | None = None,
         on_exit: Callable[[], None] | None = None,
         preload: Preload | None = None,
+        notify: bool = True,
+        notify_command: str | None = None,
+        stall_minutes: float = 10.0,
     ) -> None:
         super().__init__()
         self.gateway = gateway
@@ -101,6 +113,13 @@ class CodexDashApp(App[None]):
         self.instance_actions = InstanceActions(self)
         self.filter_sort = FilterAndSort(self)
         self.guard = ActionGuard(self)
+        self.needs_you = NeedsYouWatch(
+            self,
+            NotifySettings(enabled=notify, command=notify_command),
+            stall_after=timedelta(minutes=stall_minutes),
+        )
+        self.preview = AgentPreview(self)
+        self.attach_agent = AttachAgent(self)
         self.collection_pacer = memory.CollectionPacer()
 
     # --- layout -----------------------------------------------------------------------------------
@@ -124,17 +143,21 @@ class CodexDashApp(App[None]):
     async def on_mount(self) -> None:
         self.query_one("#instances").border_title = "Instances"
         self.table.configure_columns(self.size.width)
+        self.table.set_attention(self.needs_you.tracker)
         self.table.focus()
-        self.query_one(KeyBar).show_keys(key_hints(self.read_only))
+        self.query_one(KeyBar).show_keys(key_hints(self.read_only, width=self.size.width))
         self.header_status.refresh()
         await self.feed.start()
         self.collection_pacer.start(self)
 
     def on_resize(self, event: events.Resize) -> None:
         self.table.configure_columns(event.size.width)
+        self.query_one(KeyBar).show_keys(key_hints(self.read_only, width=event.size.width))
         self.header_status.refresh()
 
     def on_unmount(self) -> None:
+        self.needs_you.stop()
+        self.preview.close()
         self.feed.stop()
         self.gateway.close()
         if self._on_exit is not None:
@@ -160,6 +183,8 @@ class CodexDashApp(App[None]):
         """Every overview the feed merged into the table, for the parts that follow it (after
         the table and the header have it)."""
         self.detail_follower.follow_overview(previous, overview)
+        self.needs_you.follow_overview(previous, overview)
+        self.preview.row_changed()
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown)):
@@ -177,6 +202,25 @@ class CodexDashApp(App[None]):
     ) -> None:
         if message.instance_id is not None:
             self.detail_follower.request_detail(message.instance_id)
+        self.preview.selection_changed(message.instance_id)
+
+    def on_event_table_event_chosen(self, message: EventTable.EventChosen) -> None:
+        """`enter` on an event, in the main screen's timeline or the instance screen's."""
+        from .screens.event_detail import EventDetailScreen
+
+        self.push_screen(EventDetailScreen(message.event, self.now()))
+
+    def on_terminal_view_history_wanted(self) -> None:
+        self.preview.history_wanted()
+
+    def on_terminal_view_search_wanted(self) -> None:
+        from .widgets.terminal_pane import TerminalPane
+
+        for pane in self.query(TerminalPane):
+            pane.open_search()
+
+    def on_terminal_view_live_wanted(self) -> None:
+        self.preview.live_wanted()
 
     def on_instances_table_sort_changed(self) -> None:
         self.header_status.refresh()
@@ -239,6 +283,15 @@ class CodexDashApp(App[None]):
 
     def action_reload(self) -> None:
         self.feed.request_reload(force=True)
+
+    async def action_toggle_preview(self) -> None:
+        await self.preview.toggle()
+
+    def action_attach(self) -> None:
+        self.attach_agent.attach()
+
+    def action_toggle_notifications(self) -> None:
+        self.needs_you.toggle_silence()
 
     def action_help(self) -> None:
         from .screens.help_screen import HelpScreen

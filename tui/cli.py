@@ -9,7 +9,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from store import DatabaseConfig, DatabaseError
 
@@ -67,7 +68,50 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="where `b` writes backups (default: backups/ beside the database)",
     )
+    parser.add_argument(
+        "--notify-command",
+        metavar="CMD",
+        help="run CMD through the shell when an agent starts needing you, with "
+        "CODEX_DASH_INSTANCE, CODEX_DASH_STATUS and CODEX_DASH_REASON set",
+    )
+    parser.add_argument(
+        "--no-notify",
+        action="store_true",
+        help="no notifications (toast, bell, desktop, --notify-command); z toggles them",
+    )
+    parser.add_argument(
+        "--stall-minutes",
+        type=_positive_minutes,
+        default=10.0,
+        metavar="N",
+        help="a started agent with no event for N minutes needs you (default 10)",
+    )
+    parser.add_argument(
+        "--tmux-socket",
+        metavar="NAME",
+        help="the agents' tmux server (tmux -L NAME; default: tmux's own)",
+    )
     return parser
+
+
+def _positive_minutes(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of minutes") from None
+    if not value > 0 or value != value or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r}: the stall time must be a positive number")
+    return value
+
+
+def app_options(options: argparse.Namespace) -> dict[str, Any]:
+    """What the command line asks of the app beyond the database."""
+    return {
+        "notify": not options.no_notify,
+        "notify_command": options.notify_command,
+        "stall_minutes": options.stall_minutes,
+        "tmux_socket": options.tmux_socket,
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -83,7 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if options.demo:
             return run_demo(options)
         config = resolve_config(options.db, read_only=options.read_only)
-        return run_dashboard(config, backup_dir=options.backup_dir)
+        return run_dashboard(config, backup_dir=options.backup_dir, options=app_options(options))
     except DatabaseError as exc:
         return fail(exc.message)
     except KeyboardInterrupt:
@@ -95,18 +139,22 @@ def run_dashboard(
     *,
     backup_dir: str | None = None,
     on_exit: Callable[[], None] | None = None,
+    options: Mapping[str, Any] | None = None,
 ) -> int:
     from . import memory
 
     memory.pause_collection()  # until the first data is on screen (see tui/memory.py)
     try:
-        return _open_and_run(config, backup_dir, on_exit)
+        return _open_and_run(config, backup_dir, on_exit, options or {})
     finally:
         memory.release()
 
 
 def _open_and_run(
-    config: DatabaseConfig, backup_dir: str | None, on_exit: Callable[[], None] | None
+    config: DatabaseConfig,
+    backup_dir: str | None,
+    on_exit: Callable[[], None] | None,
+    options: Mapping[str, Any],
 ) -> int:
     import concurrent.futures  # the gateway's executor imports it anyway
 
@@ -133,7 +181,7 @@ def _open_and_run(
     concurrent.futures.wait([preload], timeout=PRELOAD_WAIT_SECONDS)
     from .app import CodexDashApp
 
-    app = CodexDashApp(gateway, backup_dir=backup_dir, on_exit=on_exit, preload=preload)
+    app = CodexDashApp(gateway, backup_dir=backup_dir, on_exit=on_exit, preload=preload, **options)
     app.run()
     return app.return_code or 0
 
@@ -141,12 +189,12 @@ def _open_and_run(
 def run_demo(options: argparse.Namespace) -> int:
     from demo.session import DemoSession
 
-    with DemoSession() as session:
+    with DemoSession(tmux_socket=options.tmux_socket) as session:
         config = resolve_config(session.db_path, read_only=options.read_only)
         os.environ.setdefault(
             "CODEX_DASH_KEY_FILE", os.path.join(os.path.dirname(session.db_path), "secret.key")
         )
-        return run_dashboard(config, backup_dir=options.backup_dir)
+        return run_dashboard(config, backup_dir=options.backup_dir, options=app_options(options))
 
 
 if __name__ == "__main__":

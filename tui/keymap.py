@@ -20,6 +20,7 @@ class KeyAction(NamedTuple):
     show: bool = True
     key_display: str | None = None
     priority: bool = False  # handled by the app before keys queued behind it are routed
+    wide_only: bool = False  # in the key bar only from WIDE_KEY_BAR columns (help, palette: always)
 
     def binding(self) -> Binding:
         return Binding(
@@ -50,6 +51,22 @@ DASHBOARD_ACTIONS: tuple[KeyAction, ...] = (
         priority=True,
     ),
     KeyAction(
+        "preview",
+        "v",
+        "toggle_preview",
+        "Terminal",
+        "Show the agent's terminal, live, in place of the timeline (v again: back)",
+        wide_only=True,
+    ),
+    KeyAction(
+        "attach",
+        "a",
+        "attach",
+        "Attach",
+        "Go to the agent's tmux session (read-only in a read-only monitor)",
+        wide_only=True,
+    ),
+    KeyAction(
         "status", "s", "change_status", "Status", "Change the status (allowed moves only)", True
     ),
     KeyAction("terminate", "t", "terminate", "Terminate", "Mark the instance terminated", True),
@@ -67,10 +84,18 @@ DASHBOARD_ACTIONS: tuple[KeyAction, ...] = (
         "o",
         "cycle_sort",
         "Sort",
-        "Sort by the next column (header click: reverse)",
+        "Next order: needs you first (default), created, last activity, status, events, issue",
         show=False,
     ),
     KeyAction("pause", "p", "toggle_pause", "Pause", "Pause or resume live updates"),
+    KeyAction(
+        "silence",
+        "z",
+        "toggle_notifications",
+        "Silence",
+        "Silence or resume notifications (an agent that starts needing you)",
+        show=False,
+    ),
     KeyAction("reload", "ctrl+r", "reload", "Reload", "Reload from the database now", show=False),
     KeyAction(
         "help", "question_mark", "help", "Help", "Show keys and what they do", key_display="?"
@@ -89,10 +114,17 @@ def display_key(action: KeyAction) -> str:
     return action.key_display or action.key
 
 
-def key_hints(read_only: bool, only: frozenset[str] | None = None) -> list[tuple[str, str]]:
-    """(key, title) for the key bar: the shown actions, optionally only some of them."""
+WIDE_KEY_BAR = 100  # columns from which the wide_only keys fit in the key bar
+
+
+def key_hints(
+    read_only: bool, only: frozenset[str] | None = None, width: int | None = None
+) -> list[tuple[str, str]]:
+    """(key, title) for the key bar: the shown actions, optionally only some of them; at a
+    `width` below WIDE_KEY_BAR without the wide_only ones (help and the palette list them)."""
+    narrow = width is not None and width < WIDE_KEY_BAR
     return [
         (display_key(a), a.title)
         for a in visible_actions(read_only)
-        if a.show and (only is None or a.action in only)
+        if a.show and (only is None or a.action in only) and not (narrow and a.wide_only)
     ]

@@ -43,6 +43,7 @@ class InstanceRow:
     last_event_at: datetime | None = None
     last_event_failed: bool = False
     issue_title: str | None = None
+    status_since: datetime | None = None  # its newest status-change event ("time in status")
 
     @property
     def id(self) -> str:
@@ -121,6 +122,7 @@ class OverviewLoader:
         self._listed_at = 0.0
         self._watermarks: dict[str, datetime] = {}
         self._rows: dict[str, InstanceRow] = {}
+        self._status_since: dict[str, datetime] = {}
         self._touched: set[str] | None = None  # instances with new events in this load; None: all
         self._counting_deferred = False
         self._counts: tuple[float, int, int] = (-1e9, 0, 0)  # (monotonic, minute, hour)
@@ -200,6 +202,7 @@ class OverviewLoader:
                 issue_title=self._titles.get(record.issue_number)
                 if record.issue_number is not None
                 else None,
+                status_since=self._status_since.get(record.id),
             )
             rows[record.id] = old if old is not None and old == row else row
         self._rows = rows
@@ -325,6 +328,15 @@ class OverviewLoader:
                     current.last_id = item.last_id
                     current.last_success = item.last_success
                     current.last_at = item.last_timestamp
+        if added or from_scratch:
+            # Status changes among the same new events (past the cursor's old high; on a server
+            # an id committed late below it is missed here, and the tracker's live view of the
+            # status change stands in for it).
+            changes = self.db.status_change_times(cursor.high if cursor is not None else 0)
+            if from_scratch:
+                self._status_since = changes
+            else:
+                self._status_since.update(changes)
         # Commits between the two reads are counted: the next load starts past them.
         assert self._cursor is not None
         self._id_range = (low, max(high, self._cursor.high))

@@ -553,6 +553,16 @@ def event_activity(con: Connection, after_id: int = 0) -> list[tuple]:
     )
 
 
+def status_change_times(con: Connection, after_id: int = 0) -> list[tuple]:
+    """(instance_id, newest status-change timestamp) over events past after_id."""
+    return fetch_rows(
+        con,
+        "SELECT instance_id, max(timestamp) FROM mcp_events "
+        "WHERE id > %s AND status_change IS NOT NULL GROUP BY instance_id",
+        (after_id,),
+    )
+
+
 GAP_WINDOW = 2_000  # ids below the newest looked over for gaps when counting from scratch
 _SNAPSHOT = (
     "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; "

@@ -542,6 +542,16 @@ def event_activity(con: sqlite3.Connection, after_id: int = 0) -> list[tuple]:
     return [(iid, n, top, *con.execute(newest, (top,)).fetchone()) for iid, n, top in totals]
 
 
+def status_change_times(con: sqlite3.Connection, after_id: int = 0) -> list[tuple]:
+    """(instance_id, newest status-change timestamp) over events past after_id: a rowid range
+    scan when incremental, one pass over the table from scratch (as counting is)."""
+    return con.execute(
+        "SELECT instance_id, max(timestamp) FROM mcp_events "
+        "WHERE id > ? AND status_change IS NOT NULL GROUP BY +instance_id",
+        (after_id,),
+    ).fetchall()
+
+
 def activity_since(
     con: sqlite3.Connection, cursor: ActivityCursor | None
 ) -> tuple[list[tuple], ActivityCursor]:

@@ -130,3 +130,20 @@ def test_cursor_survives_a_new_connection(server: Database) -> None:
     finally:
         other.disconnect()
     assert tally[instance] == 1
+
+
+def test_status_change_times_give_each_instances_newest_change(db: Database) -> None:
+    a = db.create_instance(make_instance())
+    b = db.create_instance(make_instance())
+    db.log_mcp_events([make_event(a), make_event(b)])
+    assert db.status_change_times() == {}
+    db.update_instance_status(a, "waiting_review")
+    first = db.status_change_times()
+    assert set(first) == {a}
+    newest = db.get_mcp_events(a, 1)[0]
+    assert newest.status_change == "waiting_review" and first[a] == newest.timestamp
+    after = db.max_event_id()
+    db.log_mcp_events([make_event(b)])
+    assert db.status_change_times(after) == {}  # events past `after`: none changed a status
+    db.update_instance_status(b, "waiting_review")
+    assert set(db.status_change_times(after)) == {b}

@@ -111,3 +111,30 @@ def test_installed_command_reports_a_missing_file_without_a_traceback(clean_env)
         [CODEX_DASH, "--version"], capture_output=True, text=True, timeout=120, check=False
     )
     assert version.returncode == 0 and version.stdout.startswith("codex-dash ")
+
+
+@pytest.mark.parametrize("value", ["soon", "0", "-3", "nan", "inf"])
+def test_a_bad_stall_time_fails_in_one_line(value, capsys, clean_env):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["--stall-minutes", value])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err  # argparse: the usage, then one line saying what is wrong
+    assert "Traceback" not in err
+    assert "argument --stall-minutes" in err.strip().splitlines()[-1]
+
+
+def test_agent_options_reach_the_app(demo_db, monkeypatch, clean_env):
+    seen = {}
+
+    def fake_run(app, *args, **kwargs):  # no terminal here: what the app would start with
+        seen["stall"] = app.needs_you.tracker.stall_after.total_seconds()
+        seen["command"] = app.needs_you.notifier.settings.command
+        seen["silenced"] = app.needs_you.notifier.silenced
+        seen["socket"] = app.tmux_socket
+        app.feed.preload.result()
+        app.gateway.close()
+
+    monkeypatch.setattr("tui.app.CodexDashApp.run", fake_run)
+    argv = ["--db", demo_db, "--stall-minutes", "2.5", "--notify-command", "true"]
+    assert cli.main([*argv, "--no-notify", "--tmux-socket", "agents"]) == 0
+    assert seen == {"stall": 150.0, "command": "true", "silenced": True, "socket": "agents"}

@@ -19,6 +19,9 @@ async def test_other_process_commits_appear_without_a_key_and_the_cursor_stays(d
     app = make_app(demo_db, now=NOW, watch=True)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
+        await pilot.press("o")  # from attention (the default) to created, newest first
+        await settle(app, pilot)
+        assert app.table.sort_description.startswith("created")
         await select_settled(app, pilot, "work-121-a1")
         row_before = app.table.cursor_row
         count = events_cell(app, "work-121-a1")
@@ -56,7 +59,7 @@ async def test_a_row_moving_above_the_cursor_keeps_the_cursor_on_its_instance(de
     app = make_app(demo_db, now=NOW, watch=True)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        await pilot.press("o")  # sort by last activity, newest first
+        await pilot.press("o", "o")  # attention -> created -> last activity, newest first
         await settle(app, pilot)
         assert app.table.sort_description.startswith("last activity")
         ids = app.table.visible_ids

@@ -87,6 +87,9 @@ async def test_every_key_leaves_the_database_bytes_unchanged(demo_db):
             ["question_mark", "s", "escape"],
             ["ctrl+p", "escape"],
             ["y", "n", "down", "pagedown", "tab", "escape", "x"],
+            ["v", "down", "v"],  # the agent's terminal: no session here, nothing typed
+            ["a"],  # attach: the session is not on this machine; read-only either way
+            ["z", "z"],
         ]
         pressed = {key for keys in sequences for key in keys} | {a.key for a in MUTATING}
         missing = {a.key for a in DASHBOARD_ACTIONS} - pressed - {"q"}

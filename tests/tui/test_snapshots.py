@@ -6,6 +6,9 @@ look at the report (or screenshots/) before committing.
 
 from __future__ import annotations
 
+import sys
+import time
+
 import pytest
 from tuilab import NOW
 
@@ -66,3 +69,58 @@ def test_read_only(snap_compare, demo_db):
 def test_read_only_help(snap_compare, demo_db):
     app = make_app(demo_db, read_only=True)
     assert snap_compare(app, terminal_size=WIDE, run_before=settled("question_mark"))
+
+
+def still_agents(socket: str, *instance_ids: str) -> None:
+    """Agents that look like Claude Code and stay still, in real tmux sessions named as the seed
+    records them, so `v` shows the same picture every run."""
+    from agents import tmux
+    from demo.agents import PROJECT_ROOT
+    from demo.seed import SEED_SESSION_PREFIX
+
+    for instance_id in instance_ids:
+        command = [sys.executable, "-m", "demo.fake_agent", instance_id, "--still", "--seed", "3"]
+        tmux.new_session(
+            SEED_SESSION_PREFIX + instance_id,
+            command,
+            width=100,
+            height=30,
+            cwd=PROJECT_ROOT,
+            socket=socket,
+        )
+
+
+def showing_terminal(*keys: str):
+    """Press v, wait for the agent's screen (its input box), then press `keys`."""
+
+    async def run(pilot) -> None:
+        app = pilot.app
+        await settled()(pilot)
+        await pilot.press("v")
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            text = app.query_one("#terminal-view").text(200).plain
+            if "? for shortcuts" in text:
+                break
+            await pilot.pause(0.05)
+        await settled(*keys)(pilot)
+
+    return run
+
+
+@pytest.mark.parametrize("size", [WIDE, SMALL], ids=["120x40", "80x24"])
+def test_agent_terminal(snap_compare, demo_db, tmux_socket, size):
+    still_agents(tmux_socket, "work-121-a1")
+    app = make_app(demo_db)
+    app.tmux_socket = tmux_socket
+    assert snap_compare(app, terminal_size=size, run_before=showing_terminal())
+
+
+@pytest.mark.parametrize("size", [WIDE, SMALL], ids=["120x40", "80x24"])
+def test_event_detail(snap_compare, demo_db, size):
+    async def open_event(pilot) -> None:
+        await settled()(pilot)
+        pilot.app.query_one("#timeline").query_one("EventTable").focus()
+        await settled("down", "down", "enter")(pilot)
+
+    assert snap_compare(make_app(demo_db), terminal_size=size, run_before=open_event)

@@ -18,7 +18,18 @@ if TYPE_CHECKING:
 DASHBOARD_ACTION_NAMES = frozenset(a.action for a in DASHBOARD_ACTIONS) | {"clear_filter"}
 # On the instance screen the table's selection is the instance shown, so these still apply.
 INSTANCE_SCREEN_ACTIONS = frozenset(
-    {"change_status", "terminate", "kill", "backup", "toggle_pause", "reload", "help", "quit"}
+    {
+        "change_status",
+        "terminate",
+        "kill",
+        "backup",
+        "toggle_pause",
+        "reload",
+        "help",
+        "quit",
+        "attach",
+        "toggle_notifications",
+    }
 )
 
 
@@ -40,8 +51,13 @@ class ActionGuard:
             return False
         if screen is not app.screen_stack[0]:
             return action in INSTANCE_SCREEN_ACTIONS
-        # `/` is a priority binding: inside the filter it is just a character.
-        return not (action == "filter" and isinstance(app.focused, Input))
+        # `/` is a priority binding: inside the filter it is just a character, and in the
+        # agent's terminal it searches the scrollback (a widget that says it takes `/`).
+        focused = app.focused
+        return not (
+            action == "filter"
+            and (isinstance(focused, Input) or getattr(focused, "takes_slash", False))
+        )
 
     def refuse_read_only_key(self, event: events.Key) -> None:
         """In read-only mode the mutating keys are refused out loud, not silently."""

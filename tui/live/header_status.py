@@ -30,6 +30,8 @@ class HeaderStatus:
             snapshot=app.gateway.is_snapshot,
             problem=feed.problem,
             db_name=display_path(app.gateway.config.path),
+            needs_you=app.needs_you.count,
+            silenced=app.needs_you.notifier.silenced,
             disconnected=feed.link_reason if feed.disconnected else None,
         )
         instances = app.query_one("#instances")

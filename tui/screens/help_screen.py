@@ -14,7 +14,9 @@ from ..keymap import display_key, visible_actions
 OTHER_KEYS = (
     ("↑ ↓ / j k", "Move in the table (pgup pgdn home end too)"),
     ("click / double-click", "Select a row / open it; click a header to sort, again to reverse"),
-    ("tab", "Move between the table, relationships and timeline"),
+    ("tab", "Move between the table, relationships and timeline (or terminal)"),
+    ("enter on an event", "Open the timeline's event in full: error, commit, metadata"),
+    ("↑ / in the terminal", "Scroll back through the agent's last 2,000 lines / search them"),
     ("escape", "Clear the filter / close a dialog"),
     ("ctrl+p", "Command palette"),
     ("y / n", "Confirm / cancel in every confirmation"),

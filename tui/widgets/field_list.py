@@ -9,11 +9,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.cells import cell_len
+from rich.style import Style
 from rich.text import Text
 
 from .text_view import TextView
 
 Field = tuple[str, Text]
+_PADDING = Style(bold=False, italic=False)
 
 
 class FieldList(TextView, can_focus=True):
@@ -35,7 +37,9 @@ class FieldList(TextView, can_focus=True):
             parts = value.wrap(self.app.console, room, overflow="fold") if value.plain else [value]
             for index, part in enumerate(parts):
                 line = Text(label.ljust(label_width) if index == 0 else " " * label_width)
-                line.stylize("bold")
+                # The label's padding keeps a style of its own: spaces merged into a value
+                # line's first run (a bold `}`) are dropped by some SVG renderers (screenshots).
+                line.stylize("bold" if index == 0 else _PADDING)
                 part.rstrip()
                 line.append_text(part)
                 lines.append(line)

@@ -24,6 +24,7 @@ COLUMNS = (
     Column("id", "Instance", 16, "narrow"),
     Column("type", "Type", 6, "medium"),
     Column("status", "Status", 16, "narrow"),
+    Column("since", "In status", 9, "medium", justify="right"),
     Column("branch", "Branch", 18, "wide"),
     Column("issue", "Issue", None, "narrow"),
     Column("pr", "PR", 6, "narrow"),
@@ -85,6 +86,8 @@ class ColumnLayout(NamedTuple):
                 value = TYPE_SHORT.get(record.type, record.type)
             elif key == "status":
                 value = status_cell(record.status, failing=row.failing, narrow=narrow)
+            elif key == "since":  # never changed: its status is the one it was created with
+                value = short_ago(row.status_since or record.created_at, now)
             elif key == "branch":
                 value = clip(record.branch_name, width)
             elif key == "issue":

@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 from textual.binding import Binding, BindingType
 from textual.message import Message
 
+from ..attention import NeedsYouTracker
 from ..model import InstanceRow
 from .instance_columns import ColumnLayout
 from .instance_order import RowOrder, SortKey
@@ -102,6 +103,17 @@ class InstancesTable(LineTable):
         if sort is not None:
             self._reorder()
         return sort
+
+    def set_attention(self, tracker: NeedsYouTracker) -> None:
+        """The app's needs-you tracker orders the attention sort (stalls included)."""
+        self._ordering.attention = tracker
+        self.attention_changed()
+
+    def attention_changed(self) -> None:
+        """An instance changed class (needs you, working, finished): rows move, if that is the
+        order in use; otherwise nothing is redrawn."""
+        if self._ordering.attention_changed():
+            self._reorder()
 
     def refresh_times(self, now: datetime) -> None:
         """Relative times age without any database change."""

@@ -40,6 +40,8 @@ class StatusHeader(Static):
         snapshot: bool = False,
         problem: str | None,
         db_name: str,
+        needs_you: int | None = None,
+        silenced: bool = False,
         disconnected: str | None = None,
     ) -> None:
         """`disconnected` (a server's link is down, and why) keeps the last data on screen,
@@ -62,6 +64,14 @@ class StatusHeader(Static):
             line.append(" ⏸ PAUSED ", style="bold black on yellow")
             if pending:
                 line.append(" changes waiting", style="yellow")
+        if needs_you is not None and not problem:
+            line.append(" ")
+            if needs_you:
+                line.append(f" ⚑ {needs_you} need you ", style="bold black on yellow")
+            else:
+                line.append(" ⚑ 0 need you ", style="dim")
+            if silenced:
+                line.append(" (silenced)", style="dim")
         if read_only:
             line.append(" ")
             line.append(" READ-ONLY ", style="bold white on blue")

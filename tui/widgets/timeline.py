@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.widgets import Label, Sparkline
 
 from store import MCPEventRecord
@@ -34,9 +36,22 @@ class EventTable(LineTable):
     """Event rows keyed by event id, newest first; further pages are appended below."""
 
     DETAIL_LABEL = "Status change · error · commit"
+    # `enter` here opens the event under the cursor (the app's own `enter` opens an instance:
+    # the focused widget's binding comes first).
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open_event", "Event", show=False, id="timeline.open_event"),
+    ]
 
     class SelectionChanged(LineTable.SelectionChanged):
         pass
+
+    class EventChosen(Message):
+        """`enter` or a double click on an event: show it in full."""
+
+        def __init__(self, table: EventTable, event: MCPEventRecord) -> None:
+            self.table = table
+            self.event = event
+            super().__init__()
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -81,6 +96,20 @@ class EventTable(LineTable):
 
     def row_cells(self, key: str) -> Cells:
         return self._events[key][1]
+
+    @property
+    def selected_event(self) -> MCPEventRecord | None:
+        key = self.selected_key
+        return self._events[key][0] if key is not None and key in self._events else None
+
+    def action_open_event(self) -> None:
+        event = self.selected_event
+        if event is not None:
+            self.post_message(self.EventChosen(self, event))
+
+    async def row_activated(self, key: str) -> None:
+        if key in self._events:
+            self.post_message(self.EventChosen(self, self._events[key][0]))
 
     @property
     def oldest_id(self) -> int | None:
