@@ -329,10 +329,9 @@ class OverviewLoader:
                     current.last_success = item.last_success
                     current.last_at = item.last_timestamp
         if added or from_scratch:
-            # Status changes among the same new events (past the cursor's old high; on a server
-            # an id committed late below it is missed here, and the tracker's live view of the
-            # status change stands in for it).
-            changes = self.db.status_change_times(cursor.high if cursor is not None else 0)
+            # Status changes among the same new events: past the cursor the read started from,
+            # its gaps included (on a server, ids that committed late below its high).
+            changes = self.db.status_change_times(cursor)
             if from_scratch:
                 self._status_since = changes
             else:

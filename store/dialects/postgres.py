@@ -553,13 +553,16 @@ def event_activity(con: Connection, after_id: int = 0) -> list[tuple]:
     )
 
 
-def status_change_times(con: Connection, after_id: int = 0) -> list[tuple]:
-    """(instance_id, newest status-change timestamp) over events past after_id."""
+def status_change_times(
+    con: Connection, after_id: int = 0, gaps: Sequence[int] = ()
+) -> list[tuple]:
+    """(instance_id, newest status-change timestamp) over events past after_id, and over the
+    activity cursor's gaps: ids that may have committed late, below it."""
     return fetch_rows(
         con,
         "SELECT instance_id, max(timestamp) FROM mcp_events "
-        "WHERE id > %s AND status_change IS NOT NULL GROUP BY instance_id",
-        (after_id,),
+        "WHERE (id > %s OR id = ANY(%s)) AND status_change IS NOT NULL GROUP BY instance_id",
+        (after_id, list(gaps)),
     )
 
 

@@ -542,9 +542,12 @@ def event_activity(con: sqlite3.Connection, after_id: int = 0) -> list[tuple]:
     return [(iid, n, top, *con.execute(newest, (top,)).fetchone()) for iid, n, top in totals]
 
 
-def status_change_times(con: sqlite3.Connection, after_id: int = 0) -> list[tuple]:
+def status_change_times(
+    con: sqlite3.Connection, after_id: int = 0, gaps: Sequence[int] = ()
+) -> list[tuple]:
     """(instance_id, newest status-change timestamp) over events past after_id: a rowid range
-    scan when incremental, one pass over the table from scratch (as counting is)."""
+    scan when incremental, one pass over the table from scratch (as counting is). `gaps` is
+    always empty here: ids become visible in order."""
     return con.execute(
         "SELECT instance_id, max(timestamp) FROM mcp_events "
         "WHERE id > ? AND status_change IS NOT NULL GROUP BY +instance_id",

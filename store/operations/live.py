@@ -31,10 +31,12 @@ class LiveReads:
         rows, after = self._raw_read(lambda con: self.dialect.activity_since(con, cursor))
         return _activities(rows), after
 
-    def status_change_times(self, after_id: int = 0) -> dict[str, datetime]:
+    def status_change_times(self, since: ActivityCursor | None = None) -> dict[str, datetime]:
         """Per instance, when its status last changed (its newest status-change event) among
-        the events past `after_id`: the dashboard's "time in status"."""
-        rows = self._raw_read(lambda con: self.dialect.status_change_times(con, after_id))
+        the events past `since` (None: all): the dashboard's "time in status". Given the cursor
+        an activity read started from, it covers that read's events, late ids included."""
+        high, gaps = (since.high, [g for g, _ in since.gaps]) if since is not None else (0, [])
+        rows = self._raw_read(lambda con: self.dialect.status_change_times(con, high, gaps))
         return {iid: moment for iid, stamp in rows if (moment := from_epoch(stamp)) is not None}
 
     def event_id_range(self) -> tuple[int, int]:

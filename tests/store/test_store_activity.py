@@ -142,8 +142,35 @@ def test_status_change_times_give_each_instances_newest_change(db: Database) -> 
     assert set(first) == {a}
     newest = db.get_mcp_events(a, 1)[0]
     assert newest.status_change == "waiting_review" and first[a] == newest.timestamp
-    after = db.max_event_id()
+    after = ActivityCursor(db.max_event_id())
     db.log_mcp_events([make_event(b)])
     assert db.status_change_times(after) == {}  # events past `after`: none changed a status
     db.update_instance_status(b, "waiting_review")
     assert set(db.status_change_times(after)) == {b}
+
+
+def test_a_status_change_committed_late_is_found_through_the_cursor(server: Database) -> None:
+    """Time in status on a server: a status-change event whose id committed after a higher one
+    is read through the gaps of the cursor the activity read started from."""
+    instance = server.create_instance(make_instance())
+    tally: Counter = Counter()
+    cursor = counted(server, None, tally)
+    slow = raw(server)
+    try:
+        with slow.cursor() as cur:
+            cur.execute(
+                "INSERT INTO mcp_events (instance_id, tool_name, success, status_change, "
+                "is_status_updating, timestamp) VALUES (%s, 'update_instance_status', true, "
+                "'waiting_review', true, 1800000000) RETURNING id",
+                (instance,),
+            )
+        server.log_mcp_event(make_event(instance))
+        cursor = counted(server, cursor, tally)  # the late one is a gap now
+        assert server.status_change_times(cursor) == {}
+        slow.commit()
+        before = cursor
+        cursor = counted(server, cursor, tally)
+        changes = server.status_change_times(before)
+        assert list(changes) == [instance] and int(changes[instance].timestamp()) == 1800000000
+    finally:
+        slow.close()
