@@ -81,8 +81,9 @@ def test_session_cleans_up_after_an_exception(demo_socket: str) -> None:
 def test_signals_to_the_demo_process_clean_up(
     demo_socket: str, signals: list[signal.Signals], code: int
 ) -> None:
-    script = (
-        "import sys, time\n"
+    script = (  # Ctrl-C as a terminal gives it, even when this run inherited SIGINT ignored
+        "import signal, sys, time\n"
+        "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
         "from demo import DemoSession\n"
         f"with DemoSession(tmux_socket={demo_socket!r}, max_agents=2) as d:\n"
         "    print(d.prefix, d.folder, d.simulator.pid, flush=True)\n"
