@@ -10,6 +10,7 @@ import contextlib
 import functools
 import os
 import sqlite3
+import time
 import urllib.parse
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import chain
@@ -294,8 +295,23 @@ def apply_pragmas(
     if enable_wal:
         mode = con.execute("PRAGMA journal_mode").fetchone()[0]
         if mode.lower() != "wal":
-            con.execute("PRAGMA journal_mode = WAL")
+            _switch_to_wal(con, busy_timeout)
         con.execute("PRAGMA synchronous = NORMAL")
+
+
+def _switch_to_wal(con: sqlite3.Connection, busy_timeout: int) -> None:
+    """Switching a new file to WAL can answer "database is locked" at once, without the busy
+    handler, while another process switches it too (four processes creating one file): retry
+    within busy_timeout."""
+    deadline = time.monotonic() + busy_timeout / 1000
+    while True:
+        try:
+            con.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.01)
 
 
 def connect_plain(
