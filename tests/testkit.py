@@ -7,7 +7,8 @@ import json
 import os
 import sqlite3
 import subprocess
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -120,3 +121,14 @@ def finish_script(process: subprocess.Popen[str], timeout: float = 120) -> dict[
     out, err = process.communicate(timeout=timeout)
     assert process.returncode == 0, err
     return json.loads(out.strip().splitlines()[-1])
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
+    """Poll `predicate` every 50 ms until it holds or `timeout` seconds pass: an upper bound for
+    another process to act, never a timing assertion."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return predicate()

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import psutil
 from agentlab import SLEEPER, STUBBORN, Lab, gone, needs_tmux, python
+from testkit import wait_for
 
 from agents import kill_agent, tmux
 from agents.process import ProcessIdentity, belongs_to_agent, describe, protection_reason
@@ -17,15 +18,6 @@ from agents.process import ProcessIdentity, belongs_to_agent, describe, protecti
 
 def now() -> datetime:
     return datetime.now(UTC)
-
-
-def wait_for(predicate, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return predicate()
 
 
 @needs_tmux

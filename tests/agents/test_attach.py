@@ -4,8 +4,9 @@ user's client that `a` moves."""
 from __future__ import annotations
 
 import os
-import time
+from functools import partial
 
+import testkit
 from agentlab import SLEEPER, Lab, needs_tmux, python
 
 from agents import tmux
@@ -19,13 +20,7 @@ def clients(lab: Lab) -> list[tuple[str, str]]:
     return [tuple(line.split()) for line in result.stdout.splitlines() if line]  # type: ignore[misc]
 
 
-def wait_for(predicate, timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return predicate()
+wait_for = partial(testkit.wait_for, timeout=10.0)  # attaching starts a client: a longer bound
 
 
 def user_client(lab: Lab) -> tuple[str, dict[str, str]]:

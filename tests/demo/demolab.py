@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import os
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import psutil
 import pytest
+from testkit import wait_for  # noqa: F401 - the demo tests import it from here
 
 from agents import tmux
 from store import Database, DatabaseConfig, InstanceFilter, initialize_database
@@ -50,15 +50,6 @@ def dump(path: str) -> dict[str, Any]:
             "events": events,
             "issues": [i for i in issues if i is not None],
         }
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return predicate()
 
 
 def exited(pid: int) -> bool:
